@@ -20,7 +20,7 @@ std::string iso8601(Timestamp t) {
   const std::int64_t day = doy - (153 * mp + 2) / 5 + 1;
   const std::int64_t month = mp < 10 ? mp + 3 : mp - 9;
   if (month <= 2) ++year;
-  char buf[40];
+  char buf[96];
   if (micros == 0) {
     std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lldZ", static_cast<long long>(year),
                   static_cast<long long>(month), static_cast<long long>(day), static_cast<long long>(sod / 3600),
