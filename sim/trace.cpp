@@ -82,6 +82,12 @@ void Trace::note(std::int64_t t_us, Actor actor, std::uint32_t index, Op op, std
   }
 }
 
+void Trace::annotate(std::string_view text) {
+  if (!keep_ || events_.empty()) return;
+  notes_.emplace_back(text);
+  events_.back().note = static_cast<std::uint32_t>(notes_.size());
+}
+
 namespace {
 
 std::string errc_text(std::int64_t v) {

@@ -73,6 +73,9 @@ class Trace {
   void record(std::int64_t t_us, Actor actor, std::uint32_t index, Op op, const domain::Uuid& subject = {},
               std::int64_t value = 0);
   void note(std::int64_t t_us, Actor actor, std::uint32_t index, Op op, std::string_view text);
+  // Attaches text to the last event for the timeline, without hashing it
+  // (it must be derived from what was hashed). No-op unless events are kept.
+  void annotate(std::string_view text);
 
   std::uint64_t hash() const { return hash_; }
   std::uint64_t events_recorded() const { return count_; }
