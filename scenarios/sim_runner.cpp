@@ -41,7 +41,7 @@ class Driver {
   sim::Task<void> script() {
     for (std::size_t i = 0; i < case_.commands.size(); ++i) {
       const Command& cmd = case_.commands[i];
-      const auto index = static_cast<std::uint32_t>(i);
+      const auto index = static_cast<std::uint32_t>(i + 1);  // 1-based, as in "command N"
       sim_.trace.record(sim_.now_us(), Actor::runner, 0, Op::command, {}, static_cast<std::int64_t>(i + 1));
       if (sim_.trace.keeps_events()) annotate_last(encode(cmd));
       switch (cmd.kind) {
@@ -55,8 +55,12 @@ class Driver {
           break;
         case CommandKind::cancel: external_cancel(index, target(cmd.order)); break;
         case CommandKind::relay:
+          // The claiming relay may run as two instances (SKIP LOCKED keeps
+          // them apart); the cursor relay is a single instance by design.
           if (domain::uses_outbox(case_.variant) && !sim_.relay.busy) {
-            sim_.scheduler.spawn(relay_task(index, faults_of(cmd)));
+            sim_.scheduler.spawn(relay_task(sim_.relay, index, faults_of(cmd)));
+          } else if (case_.variant == domain::Variant::outbox && !sim_.relay_b.busy) {
+            sim_.scheduler.spawn(relay_task(sim_.relay_b, index, faults_of(cmd)));
           }
           break;
         case CommandKind::consume:
@@ -132,18 +136,18 @@ class Driver {
     // The safety phase ends when every step it started has finished, under
     // the faults still in force (a broker outage outlasts the last command).
     const std::int64_t give_up = sim_.now_us() + kDrainWaitUs;
-    while ((inflight_ > 0 || sim_.relay.busy || sim_.billing.busy || sim_.canceller.busy) &&
+    while ((inflight_ > 0 || sim_.relay.busy || sim_.relay_b.busy || sim_.billing.busy || sim_.canceller.busy) &&
            sim_.now_us() < give_up) {
       co_await sim_.scheduler.sleep_us(10'000);
     }
     sim_.trace.note(sim_.now_us(), Actor::runner, 0, Op::phase, "liveness: heal, restart, drain");
     sim_.broker.set_up(true);
-    const std::uint32_t healed = static_cast<std::uint32_t>(case_.commands.size());
+    const std::uint32_t healed = static_cast<std::uint32_t>(case_.commands.size() + 1);
     for (int round = 0; round < options_.liveness_rounds; ++round) {
       int progress = 0;
       bool errors = false;
       if (domain::uses_outbox(case_.variant)) {
-        const auto r = co_await run_relay(healed, {});
+        const auto r = co_await run_relay(sim_.relay, healed, {});
         progress += r.processed;
         errors |= r.error.has_value();
       }
@@ -158,6 +162,7 @@ class Driver {
     }
   }
 
+  // i: the 1-based command number (trace); requests_ is 0-based.
   sim::Task<void> client_create(std::uint32_t i, Command cmd) {
     sim::StepContext ctx(sim_, sim_.service, i, faults_of(cmd));
     sim::SimDatabase db(ctx, domain::uses_write_behind(case_.variant));
@@ -169,7 +174,7 @@ class Driver {
     domain::ServicePorts ports{db, publisher, clock, ids, crash, log};
     const domain::CreateOrderRequest request = request_for(cmd);
     RequestRecord rec;
-    rec.command_index = static_cast<int>(i);
+    rec.command_index = static_cast<int>(i) - 1;
     rec.is_create = true;
     rec.key = request.idempotency_key;
     sim_.trace.record(sim_.now_us(), Actor::client, i, Op::request);
@@ -187,7 +192,7 @@ class Driver {
       rec.status = 0;
     }
     sim_.trace.record(sim_.now_us(), Actor::client, i, Op::response, rec.order_id.value_or(Uuid{}), rec.status);
-    requests_[i] = rec;
+    requests_[i - 1] = rec;
     --inflight_;
   }
 
@@ -195,7 +200,7 @@ class Driver {
     sim::StepContext ctx(sim_, sim_.service, i, {});
     sim::SimDatabase db(ctx, false);
     RequestRecord rec;
-    rec.command_index = static_cast<int>(i);
+    rec.command_index = static_cast<int>(i) - 1;
     sim_.trace.record(sim_.now_us(), Actor::client, i, Op::request, id, 1);
     try {
       auto r = co_await domain::get_order(db, id);
@@ -204,7 +209,7 @@ class Driver {
       rec.status = 0;
     }
     sim_.trace.record(sim_.now_us(), Actor::client, i, Op::response, id, rec.status);
-    requests_[i] = rec;
+    requests_[i - 1] = rec;
     --inflight_;
   }
 
@@ -217,12 +222,13 @@ class Driver {
     sim_.trace.record(sim_.now_us(), Actor::client, i, Op::produce, id, 2);
   }
 
-  sim::Task<void> relay_task(std::uint32_t i, sim::StepFaults f) { (void)co_await run_relay(i, f); }
+  sim::Task<void> relay_task(sim::Process& p, std::uint32_t i, sim::StepFaults f) {
+    (void)co_await run_relay(p, i, f);
+  }
   sim::Task<void> billing_task(std::uint32_t i, sim::StepFaults f) { (void)co_await run_billing(i, f); }
   sim::Task<void> cancel_task(std::uint32_t i) { (void)co_await run_canceller(i); }
 
-  sim::Task<domain::StepReport> run_relay(std::uint32_t i, sim::StepFaults f) {
-    sim::Process& p = sim_.relay;
+  sim::Task<domain::StepReport> run_relay(sim::Process& p, std::uint32_t i, sim::StepFaults f) {
     p.busy = true;
     sim::StepContext ctx(sim_, p, i, f);
     sim::SimDatabase db(ctx, false);

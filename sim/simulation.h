@@ -84,6 +84,7 @@ class Simulation {
   ProducerConfig producer_config;
   Process service{Actor::service, 1};
   Process relay{Actor::relay, 2};
+  Process relay_b{Actor::relay, 6};  // a second relay instance (claiming variant only)
   Process billing{Actor::billing, 3};
   Process canceller{Actor::canceller, 4};
   Process external{Actor::client, 5};  // the other service that publishes order.cancelled
