@@ -10,6 +10,7 @@
 #include <rapidcheck/detail/Configuration.h>
 
 #include "scenarios/sim_runner.h"
+#include "scenarios/simplify.h"
 #include "sim/prng.h"
 
 namespace dwsim::proof {
@@ -274,6 +275,17 @@ CellResult prove_cell(const Cell& cell, const ProveOptions& options) {
   result.cases_run = evaluated;
   if (outcome.template is<rc::detail::FailureResult>()) {
     result.observed = Verdict::violated;
+    if (options.shrink) {
+      std::string explanation = last_explanation;
+      last_failing = scenarios::simplify(last_failing, [&](const std::vector<Command>& commands) {
+        const auto run =
+            scenarios::run_in_simulation(scenarios::Case{cell.variant, cell.consumer, world_seed(options), commands});
+        const auto& verdict = run.verdicts[static_cast<int>(cell.invariant)];
+        if (!verdict.holds) explanation = verdict.explanation;
+        return !verdict.holds;
+      });
+      last_explanation = explanation;
+    }
     result.counterexample = last_failing;
     result.explanation = last_explanation;
     result.shrink_steps = listener.shrinks;
