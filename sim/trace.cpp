@@ -156,8 +156,8 @@ std::string Trace::format(const TraceEvent& e) const {
     case Op::outbox_delete: what = "DELETE FROM outbox id=" + std::to_string(e.value); break;
     case Op::outbox_read_after: what = "SELECT outbox WHERE id > " + std::to_string(e.value); break;
     case Op::cursor_store: what = "UPDATE relay_cursor SET last_seen_id=" + std::to_string(e.value); break;
-    case Op::inbox_insert: what = "INSERT INTO inbox (event for order " + id + ")"; break;
-    case Op::inbox_duplicate: what = "inbox: event already processed (order " + id + "), skipped"; break;
+    case Op::inbox_insert: what = "INSERT INTO inbox (event " + id + ")"; break;
+    case Op::inbox_duplicate: what = "inbox: event " + id + " already processed, skipped"; break;
     case Op::charge: what = "INSERT INTO charges (order " + id + ")"; break;
     case Op::produce: what = "kafka.send(order.created, key=" + id + ")"; break;
     case Op::produce_appended:
