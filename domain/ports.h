@@ -161,8 +161,10 @@ std::optional<CrashPoint> parse_crash_point(std::string_view name);
 class CrashPoints {
  public:
   virtual ~CrashPoints() = default;
-  // Returns normally unless the process crashes here.
-  virtual Task<void> reach(CrashPoint point) = 0;
+  // Returns normally unless the process crashes here; a crash never returns
+  // (the simulator unwinds the process, real mode ends it). Synchronous: a
+  // crash point costs nothing when nothing is armed.
+  virtual void reach(CrashPoint point) = 0;
 };
 
 class Log {

@@ -51,7 +51,7 @@ Task<Result<CreateOutcome>> create_guarded(Variant variant, ServicePorts& ports,
       co_await tx->rollback();
       co_return appended.error();
     }
-    co_await ports.crash.reach(CrashPoint::after_write_before_commit);
+    ports.crash.reach(CrashPoint::after_write_before_commit);
   }
   if (options.force_rollback_after_publish) {
     co_await tx->rollback();
@@ -62,7 +62,7 @@ Task<Result<CreateOutcome>> create_guarded(Variant variant, ServicePorts& ports,
 
   CreateOutcome outcome{order->id()};
   if (variant == Variant::publish_after_commit) {
-    co_await ports.crash.reach(CrashPoint::after_commit_before_publish);
+    ports.crash.reach(CrashPoint::after_commit_before_publish);
     auto published = co_await ports.publisher.publish(event);
     if (!published) {
       outcome.publish_failed = true;
@@ -71,7 +71,7 @@ Task<Result<CreateOutcome>> create_guarded(Variant variant, ServicePorts& ports,
                      published.error().message);
     }
   }
-  co_await ports.crash.reach(CrashPoint::after_commit_before_response);
+  ports.crash.reach(CrashPoint::after_commit_before_response);
   co_return outcome;
 }
 
@@ -100,7 +100,7 @@ Task<Result<CreateOutcome>> create_dual_write(ServicePorts& ports, const CreateO
     ports.log.warn("DUAL WRITE FAILURE — EVENT LOST for orderId=" + order->id().str() +
                    ". Order saved in DB but event NOT published to Kafka. Cause: " + published.error().message);
   }
-  co_await ports.crash.reach(CrashPoint::after_publish_before_commit);
+  ports.crash.reach(CrashPoint::after_publish_before_commit);
   if (options.force_rollback_after_publish) {
     co_await tx->rollback();
     outcome.rolled_back = true;
@@ -108,7 +108,7 @@ Task<Result<CreateOutcome>> create_dual_write(ServicePorts& ports, const CreateO
   }
   auto committed = co_await tx->commit();
   if (!committed) co_return committed.error();
-  co_await ports.crash.reach(CrashPoint::after_commit_before_response);
+  ports.crash.reach(CrashPoint::after_commit_before_response);
   co_return outcome;
 }
 
@@ -130,7 +130,7 @@ Task<StepReport> relay_claiming(RelayPorts& ports, int batch) {
       report.exhausted = false;
       break;
     }
-    co_await ports.crash.reach(CrashPoint::after_publish_before_mark);
+    ports.crash.reach(CrashPoint::after_publish_before_mark);
     auto removed = co_await tx->outbox().remove(row.id);
     if (!removed) {
       report.error = removed.error();
@@ -142,7 +142,7 @@ Task<StepReport> relay_claiming(RelayPorts& ports, int batch) {
     co_await tx->rollback();
     co_return report;
   }
-  co_await ports.crash.reach(CrashPoint::after_mark_before_commit);
+  ports.crash.reach(CrashPoint::after_mark_before_commit);
   auto committed = co_await tx->commit();
   if (!committed) {
     report.error = committed.error();
@@ -178,7 +178,7 @@ Task<StepReport> relay_cursor(RelayPorts& ports, RelayState& state, int batch) {
       report.exhausted = false;
       break;
     }
-    co_await ports.crash.reach(CrashPoint::after_publish_before_mark);
+    ports.crash.reach(CrashPoint::after_publish_before_mark);
     last = row.id;
     ++report.processed;
   }
@@ -192,7 +192,7 @@ Task<StepReport> relay_cursor(RelayPorts& ports, RelayState& state, int batch) {
     report.error = stored.error();
     co_return report;
   }
-  co_await ports.crash.reach(CrashPoint::after_mark_before_commit);
+  ports.crash.reach(CrashPoint::after_mark_before_commit);
   auto committed = co_await tx->commit();
   if (!committed) {
     // The cursor may or may not be stored: reload it next time.
@@ -227,7 +227,7 @@ Task<Result<void>> bill(ConsumerKind kind, ConsumerPorts& ports, const OrderCrea
     co_await tx->rollback();
     co_return charged.error();
   }
-  co_await ports.crash.reach(CrashPoint::after_effect_before_commit);
+  ports.crash.reach(CrashPoint::after_effect_before_commit);
   co_return co_await tx->commit();
 }
 
@@ -339,7 +339,7 @@ Task<StepReport> billing_consume_once(ConsumerKind kind, ConsumerPorts& ports, i
         report.exhausted = false;
         co_return report;
       }
-      co_await ports.crash.reach(CrashPoint::after_effect_before_offset_commit);
+      ports.crash.reach(CrashPoint::after_effect_before_offset_commit);
     } else {
       ports.log.warn("billing: skipping a record that is not an order.created event");
     }

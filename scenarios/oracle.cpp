@@ -30,18 +30,21 @@ namespace {
 InvariantResult ok(Invariant i) { return InvariantResult{i, true, ""}; }
 InvariantResult bad(Invariant i, std::string why) { return InvariantResult{i, false, std::move(why)}; }
 
-std::map<domain::Uuid, int> events_per_order(const FinalState& s) {
-  std::map<domain::Uuid, int> n;
+sim::UuidMap<int> count_events(const FinalState& s) {
+  sim::UuidMap<int> n;
   for (const auto& e : s.events) ++n[e.order_id];
   return n;
 }
 
-}  // namespace
+// Derived once per check_all: order id -> number of order.created events.
+struct Index {
+  sim::UuidMap<int> events_per_order;
+};
 
-InvariantResult check(const FinalState& s, Invariant inv) {
+InvariantResult check_with(const FinalState& s, Invariant inv, const Index& index) {
   switch (inv) {
     case Invariant::lost_event: {
-      const auto n = events_per_order(s);
+      const auto& n = index.events_per_order;
       for (const auto& [id, order] : s.committed_orders) {
         if (!n.count(id)) {
           return bad(inv, "LOST EVENT: order " + id.str() + " is committed in PostgreSQL but order.created never "
@@ -52,12 +55,12 @@ InvariantResult check(const FinalState& s, Invariant inv) {
     }
     case Invariant::phantom_event: {
       for (const auto& e : s.events) {
-        auto it = s.committed_orders.find(e.order_id);
-        if (it == s.committed_orders.end()) {
+        const domain::Order* order = s.committed_orders.find(e.order_id);
+        if (!order) {
           return bad(inv, "PHANTOM EVENT: order.created for order " + e.order_id.str() +
                               " is in Kafka, but the order does NOT exist in PostgreSQL");
         }
-        if (!e.matches(it->second)) {
+        if (!e.matches(*order)) {
           return bad(inv, "PHANTOM EVENT: order.created for order " + e.order_id.str() +
                               " does not match the committed order's payload");
         }
@@ -65,7 +68,7 @@ InvariantResult check(const FinalState& s, Invariant inv) {
       return ok(inv);
     }
     case Invariant::duplicate_event: {
-      for (const auto& [id, count] : events_per_order(s)) {
+      for (const auto& [id, count] : index.events_per_order) {
         if (count > 1) {
           return bad(inv, "DUPLICATE EVENT: order " + id.str() + " has " + std::to_string(count) +
                               " order.created events in the log (at-least-once delivery)");
@@ -74,21 +77,22 @@ InvariantResult check(const FinalState& s, Invariant inv) {
       return ok(inv);
     }
     case Invariant::exactly_once_effect: {
-      std::map<domain::Uuid, int> charged;
+      sim::UuidMap<int> charged;
       for (const auto& c : s.charges) {
         ++charged[c.order_id];
-        auto it = s.committed_orders.find(c.order_id);
-        if (it == s.committed_orders.end()) {
+        const domain::Order* order = s.committed_orders.find(c.order_id);
+        if (!order) {
           return bad(inv, "EFFECT ON A NON-EXISTENT ORDER: billing charged order " + c.order_id.str() +
                               ", which is not committed");
         }
-        if (it->second.total() != c.amount) {
+        if (order->total() != c.amount) {
           return bad(inv, "WRONG EFFECT: billing charged " + c.amount.str() + " for order " + c.order_id.str() +
-                              " whose total is " + it->second.total().str());
+                              " whose total is " + order->total().str());
         }
       }
       for (const auto& [id, order] : s.committed_orders) {
-        const int n = charged.count(id) ? charged.at(id) : 0;
+        const int* n_charged = charged.find(id);
+        const int n = n_charged ? *n_charged : 0;
         if (n != 1) {
           return bad(inv, "EFFECT NOT EXACTLY ONCE: committed order " + id.str() + " was charged " +
                               std::to_string(n) + " times");
@@ -142,9 +146,16 @@ InvariantResult check(const FinalState& s, Invariant inv) {
   return ok(inv);
 }
 
+}  // namespace
+
+InvariantResult check(const FinalState& state, Invariant invariant) {
+  return check_with(state, invariant, Index{count_events(state)});
+}
+
 std::vector<InvariantResult> check_all(const FinalState& state) {
+  const Index index{count_events(state)};
   std::vector<InvariantResult> out;
-  for (Invariant i : kAllInvariants) out.push_back(check(state, i));
+  for (Invariant i : kAllInvariants) out.push_back(check_with(state, i, index));
   return out;
 }
 

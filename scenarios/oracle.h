@@ -14,6 +14,7 @@
 
 #include "domain/events.h"
 #include "domain/order.h"
+#include "sim/uuid_map.h"
 
 namespace dwsim::scenarios {
 
@@ -48,7 +49,7 @@ struct ChargeRecord {
 };
 
 struct FinalState {
-  std::map<domain::Uuid, domain::Order> committed_orders;
+  sim::UuidMap<domain::Order> committed_orders;  // in commit order
   std::vector<domain::OrderCreatedEvent> events;  // order.created, every partition
   std::vector<ChargeRecord> charges;
   std::vector<std::pair<domain::Uuid, bool>> deliveries;  // billing's sightings: order, visible then

@@ -75,17 +75,11 @@ class Driver {
     co_await liveness();
   }
 
+  // Computes convergence, then moves the final state out of the world.
   FinalState collect(bool scheduler_idle) {
     FinalState s;
-    s.committed_orders = sim_.db.orders();
-    for (int p = 0; p < sim_.broker.partitions(sim::TopicId::order_created); ++p) {
-      for (const auto& rec : sim_.broker.log(sim::TopicId::order_created, p)) {
-        if (const auto* e = std::get_if<domain::OrderCreatedEvent>(&rec.payload)) s.events.push_back(*e);
-      }
-    }
-    for (const auto& c : sim_.db.charges()) s.charges.push_back(ChargeRecord{c.order_id, c.amount});
-    s.deliveries = sim_.deliveries;
-    s.requests = requests_;
+    s.deliveries = std::move(sim_.deliveries);
+    s.requests = std::move(requests_);
     s.converged = quiet_ && scheduler_idle && inflight_ == 0;
     if (!scheduler_idle) s.convergence_note = "work was still scheduled at the end of the run's time bound";
     else if (inflight_ > 0) s.convergence_note = std::to_string(inflight_) + " requests never finished";
@@ -97,6 +91,13 @@ class Driver {
         s.convergence_note = pending;
       }
     }
+    for (int p = 0; p < sim_.broker.partitions(sim::TopicId::order_created); ++p) {
+      for (auto& rec : sim_.broker.take_log(sim::TopicId::order_created, p)) {
+        if (auto* e = std::get_if<domain::OrderCreatedEvent>(&rec.payload)) s.events.push_back(std::move(*e));
+      }
+    }
+    for (const auto& c : sim_.db.take_charges()) s.charges.push_back(ChargeRecord{c.order_id, c.amount});
+    s.committed_orders = sim_.db.take_orders();
     return s;
   }
 

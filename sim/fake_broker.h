@@ -58,6 +58,8 @@ class FakeBroker {
   const std::vector<BrokerRecord>& log(TopicId topic, int partition) const {
     return logs_[index(topic)][partition];
   }
+  // Hands a partition's records over at the end of a run.
+  std::vector<BrokerRecord> take_log(TopicId topic, int partition) { return std::move(logs_[index(topic)][partition]); }
   std::int64_t committed(GroupId group, TopicId topic, int partition) const;
   void commit(GroupId group, TopicId topic, int partition, std::int64_t next_offset);
 

@@ -71,7 +71,7 @@ std::optional<domain::Order> FakeDatabase::find_order(TxId id, const domain::Uui
   for (const auto& o : t.inserted) {
     if (o.id() == order_id) return o;
   }
-  if (auto it = orders_.find(order_id); it != orders_.end()) return it->second;
+  if (const domain::Order* o = orders_.find(order_id)) return *o;
   return std::nullopt;
 }
 
@@ -184,15 +184,16 @@ Result<void> FakeDatabase::commit(TxId id, CommitFault fault) {
   }
   for (auto& order : t.inserted) {
     if (order.idempotency_key()) key_index_.emplace(*order.idempotency_key(), order.id());
-    orders_.insert_or_assign(order.id(), std::move(order));
+    const domain::Uuid id = order.id();
+    orders_.insert_or_assign(id, std::move(order));
   }
   for (auto& [order_id, order] : t.updated) {
-    if (orders_.count(order_id)) orders_.insert_or_assign(order_id, std::move(order));
+    if (domain::Order* stored = orders_.find(order_id)) *stored = std::move(order);
   }
   for (auto& row : t.outbox_new) outbox_.emplace(row.id, std::move(row));
   for (std::int64_t row : t.outbox_deleted) outbox_.erase(row);
   if (t.cursor) cursor_ = *t.cursor;
-  for (const auto& e : t.inbox_new) inbox_.insert(e);
+  for (const auto& e : t.inbox_new) inbox_.try_emplace(e, 1);
   for (auto& c : t.charges_new) charges_.push_back(c);
   finish(t);
   if (fault == CommitFault::ambiguous) {

@@ -25,6 +25,7 @@
 #include "domain/ports.h"
 #include "sim/scheduler.h"
 #include "sim/trace.h"
+#include "sim/uuid_map.h"
 
 namespace dwsim::sim {
 
@@ -75,12 +76,16 @@ class FakeDatabase {
   void abort_owner(std::uint32_t owner);
 
   // Committed state, for the world and the oracle. Never used by use cases.
-  const std::map<domain::Uuid, domain::Order>& orders() const { return orders_; }
+  const UuidMap<domain::Order>& orders() const { return orders_; }
   const std::map<std::int64_t, domain::OutboxRow>& outbox() const { return outbox_; }
   const std::vector<Charge>& charges() const { return charges_; }
   std::int64_t committed_cursor() const { return cursor_; }
   std::int64_t last_outbox_id() const { return next_outbox_id_ - 1; }
   bool order_committed(const domain::Uuid& id) const { return orders_.count(id) != 0; }
+  // Hands the committed orders and charges over at the end of a run (the
+  // database is not used afterwards).
+  UuidMap<domain::Order> take_orders() { return std::move(orders_); }
+  std::vector<Charge> take_charges() { return std::move(charges_); }
   std::size_t open_transactions() const { return open_.size(); }
 
  private:
@@ -94,12 +99,12 @@ class FakeDatabase {
   TxId next_tx_ = 1;
   std::map<TxId, std::unique_ptr<Tx>> open_;
 
-  std::map<domain::Uuid, domain::Order> orders_;
+  UuidMap<domain::Order> orders_;  // committed, in commit order
   std::map<std::string, domain::Uuid> key_index_;
   std::map<std::int64_t, domain::OutboxRow> outbox_;
   std::int64_t next_outbox_id_ = 1;
   std::int64_t cursor_ = 0;
-  std::set<domain::Uuid> inbox_;
+  UuidMap<char> inbox_;
   std::vector<Charge> charges_;
 
   // Uncommitted unique keys and row locks, by holder.

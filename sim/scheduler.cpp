@@ -37,14 +37,21 @@ Scheduler::~Scheduler() { shutdown(); }
 
 template <typename Handler>
 std::shared_ptr<Waiter> Scheduler::make_waiter(Handler&& handler) {
-  struct Impl final : Waiter::Resumer {
-    explicit Impl(Handler&& h) : h_(std::move(h)) {}
-    void resume(bool signaled) override { std::move(h_)(signaled); }
+  class Impl final : public Waiter {
+   public:
+    Impl(Scheduler& s, Handler&& h) : Waiter(s), h_(std::move(h)) {}
+
+   protected:
+    void finish(bool resume, bool signaled) override {
+      // Moving the handler out ends its coroutine frame here if it is not resumed.
+      Handler h(std::move(h_));
+      if (resume) std::move(h)(signaled);
+    }
+
+   private:
     Handler h_;
   };
-  auto waiter = std::make_shared<Waiter>(*this);
-  waiter->resumer_ = std::make_unique<Impl>(std::forward<Handler>(handler));
-  return waiter;
+  return std::make_shared<Impl>(*this, std::forward<Handler>(handler));
 }
 
 void Scheduler::arm(std::int64_t deadline_us, std::shared_ptr<Waiter> waiter) {
@@ -56,7 +63,9 @@ void Scheduler::complete(const std::shared_ptr<Waiter>& waiter, bool signaled) {
   if (waiter->done_) return;
   waiter->done_ = true;
   asio::post(io_, [waiter, signaled]() {
-    if (auto resumer = std::move(waiter->resumer_)) resumer->resume(signaled);
+    if (!waiter->armed_) return;
+    waiter->armed_ = false;
+    waiter->finish(true, signaled);
   });
 }
 
@@ -104,21 +113,22 @@ bool Scheduler::run_until(std::int64_t limit_us) {
 }
 
 void Scheduler::shutdown() {
-  // Destroying a resumer destroys its coroutine frame, whose destructors may
-  // notify other waiters (posting to io_): repeat until nothing is left.
+  // Destroying a suspended coroutine runs the destructors of its frame, which
+  // may notify other waiters (posting to io_): repeat until nothing is left.
   for (int round = 0; round < 1000; ++round) {
     timers_.clear();
-    bool any = false;
-    std::vector<std::unique_ptr<Waiter::Resumer>> doomed;
+    std::vector<Waiter*> doomed;
     for (Waiter* w = live_; w; w = w->next_) {
-      if (w->resumer_) doomed.push_back(std::move(w->resumer_));
       w->done_ = true;
+      if (w->armed_) doomed.push_back(w);
     }
-    any = !doomed.empty();
-    doomed.clear();
+    for (Waiter* w : doomed) {
+      w->armed_ = false;
+      w->finish(false, false);
+    }
     io_.restart();
     const std::size_t ran = io_.poll();
-    if (!any && ran == 0) break;
+    if (doomed.empty() && ran == 0) break;
   }
 }
 

@@ -23,21 +23,22 @@ using Task = boost::asio::awaitable<T>;
 class Scheduler;
 
 // A suspended coroutine waiting for a timer, a WaitList notification, or both.
+// The completion handler lives in the derived object (one allocation a wait).
 class Waiter {
  public:
-  struct Resumer {
-    virtual ~Resumer() = default;
-    virtual void resume(bool signaled) = 0;
-  };
   explicit Waiter(Scheduler& scheduler);
-  ~Waiter();
+  virtual ~Waiter();
   Waiter(const Waiter&) = delete;
   Waiter& operator=(const Waiter&) = delete;
+
+ protected:
+  // Resumes the coroutine (at most once), or destroys it when !resume.
+  virtual void finish(bool resume, bool signaled) = 0;
 
  private:
   friend class Scheduler;
   Scheduler& scheduler_;
-  std::unique_ptr<Resumer> resumer_;
+  bool armed_ = true;  // the coroutine is still suspended here
   bool done_ = false;
   Waiter* prev_ = nullptr;  // intrusive list of live waiters, for shutdown
   Waiter* next_ = nullptr;

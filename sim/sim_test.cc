@@ -182,3 +182,32 @@ TEST_F(FakeDatabaseTest, AmbiguousCommitAppliesAndReportsUnknown) {
 
 }  // namespace
 }  // namespace dwsim::sim
+
+#include "sim/uuid_map.h"
+
+namespace dwsim::sim {
+namespace {
+
+TEST(UuidMap, LooksUpAndIteratesInInsertionOrder) {
+  UuidMap<int> m;
+  EXPECT_TRUE(m.empty());
+  for (std::uint64_t i = 0; i < 1000; ++i) m.insert_or_assign(Uuid{i * 7919, i}, static_cast<int>(i));
+  EXPECT_EQ(m.size(), 1000u);
+  for (std::uint64_t i = 0; i < 1000; ++i) {
+    ASSERT_NE(m.find(Uuid{i * 7919, i}), nullptr);
+    EXPECT_EQ(*m.find(Uuid{i * 7919, i}), static_cast<int>(i));
+  }
+  EXPECT_EQ(m.find(Uuid{1, 2}), nullptr);
+  EXPECT_EQ(m.count(Uuid{1, 2}), 0u);
+  int expected = 0;
+  for (const auto& [key, value] : m) EXPECT_EQ(value, expected++);
+  m.insert_or_assign(Uuid{0, 0}, 42);
+  EXPECT_EQ(m.size(), 1000u);
+  EXPECT_EQ(m.begin()->second, 42);
+  ++m[Uuid{9, 9}];
+  EXPECT_EQ(m.at(Uuid{9, 9}), 1);
+  EXPECT_FALSE(m.try_emplace(Uuid{9, 9}, 5).second);
+}
+
+}  // namespace
+}  // namespace dwsim::sim

@@ -314,9 +314,9 @@ void SimEventSource::rewind() {
   ctx_.record(Op::rewind);
 }
 
-Task<void> SimCrashPoints::reach(domain::CrashPoint point) {
+void SimCrashPoints::reach(domain::CrashPoint point) {
   ctx_.check();
-  if (ctx_.take_crash(point) == domain::CrashPoint::none) co_return;
+  if (ctx_.take_crash(point) == domain::CrashPoint::none) return;
   // Probe ids for crash points follow CrashPoint's order, one past `none`.
   ctx_.sim().probes.hit(static_cast<Probe>(static_cast<int>(point) - 1));
   ctx_.sim().crash(ctx_.process(), point);

@@ -171,7 +171,7 @@ class SimEventSource final : public domain::EventSource {
 class SimCrashPoints final : public domain::CrashPoints {
  public:
   explicit SimCrashPoints(StepContext& ctx) : ctx_(ctx) {}
-  Task<void> reach(domain::CrashPoint point) override;
+  void reach(domain::CrashPoint point) override;
 
  private:
   StepContext& ctx_;

@@ -52,24 +52,19 @@ const char* probe_name(Probe p) {
 
 void Trace::mix(const void* data, std::size_t n) {
   const auto* p = static_cast<const unsigned char*>(data);
-  for (std::size_t i = 0; i < n; ++i) {
-    hash_ ^= p[i];
-    hash_ *= 0x100000001b3ull;
-  }
+  for (std::size_t i = 0; i < n; ++i) mix_word(p[i]);
 }
 
 void Trace::record(std::int64_t t_us, Actor actor, std::uint32_t index, Op op, const domain::Uuid& subject,
                    std::int64_t value) {
   ++count_;
-  // Hash fields one by one: struct padding must never reach the hash.
-  mix(&t_us, sizeof t_us);
-  const std::uint8_t a = static_cast<std::uint8_t>(actor), o = static_cast<std::uint8_t>(op);
-  mix(&a, 1);
-  mix(&index, sizeof index);
-  mix(&o, 1);
-  mix(&subject.hi, 8);
-  mix(&subject.lo, 8);
-  mix(&value, sizeof value);
+  // Field by field (struct padding must never reach the hash), a word at a time.
+  mix_word(static_cast<std::uint64_t>(t_us));
+  mix_word((std::uint64_t{static_cast<std::uint8_t>(actor)} << 40) | (std::uint64_t{static_cast<std::uint8_t>(op)} << 32) |
+           index);
+  mix_word(subject.hi);
+  mix_word(subject.lo);
+  mix_word(static_cast<std::uint64_t>(value));
   if (keep_) events_.push_back(TraceEvent{t_us, actor, index, op, subject, value, 0});
 }
 

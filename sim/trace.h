@@ -88,8 +88,14 @@ class Trace {
 
  private:
   void mix(const void* data, std::size_t n);
+  // A multiply-xorshift step (a fixed function: the hash is part of the
+  // replay contract, identical on every machine).
+  void mix_word(std::uint64_t w) {
+    hash_ = (hash_ ^ w) * 0x9E3779B97F4A7C15ull;
+    hash_ ^= hash_ >> 29;
+  }
   bool keep_;
-  std::uint64_t hash_ = 0xcbf29ce484222325ull;  // FNV-1a 64
+  std::uint64_t hash_ = 0xcbf29ce484222325ull;
   std::uint64_t count_ = 0;
   std::vector<TraceEvent> events_;
   std::vector<std::string> notes_;
