@@ -55,7 +55,9 @@ std::vector<CrashPoint> service_crash_points(Variant v) {
     case Variant::publish_after_commit:
       return {CrashPoint::after_commit_before_publish, CrashPoint::after_commit_before_response};
     case Variant::outbox_cursor:
-    case Variant::outbox: return {CrashPoint::after_write_before_commit, CrashPoint::after_commit_before_response};
+    case Variant::outbox:
+    case Variant::outbox_mark_before_ack:
+      return {CrashPoint::after_write_before_commit, CrashPoint::after_commit_before_response};
   }
   return {};
 }

@@ -67,7 +67,7 @@ std::vector<Cell> cells(std::optional<Variant> variant = std::nullopt,
 
 struct ProveOptions {
   std::uint64_t seed = 20261204;
-  int cases = 1000;      // cases per cell (a violated cell stops at its first failure)
+  int cases = 10000;     // cases per cell (a violated cell stops at its first failure)
   int max_size = 30;     // RapidCheck size bound: the longest sequence drawn
   bool shrink = true;
 };

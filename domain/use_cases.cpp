@@ -151,6 +151,42 @@ Task<StepReport> relay_claiming(RelayPorts& ports, int batch) {
   co_return report;
 }
 
+// The canary: marks (deletes and commits) before the delivery report.
+Task<StepReport> relay_mark_before_ack(RelayPorts& ports, int batch) {
+  StepReport report;
+  auto begun = co_await ports.db.begin();
+  if (!begun) co_return StepReport{0, false, begun.error()};
+  std::unique_ptr<UnitOfWork> tx = std::move(*begun);
+  auto rows = co_await tx->outbox().claim(batch);
+  if (!rows || rows->empty()) {
+    co_await tx->rollback();
+    if (!rows) co_return StepReport{0, false, rows.error()};
+    co_return StepReport{0, true, std::nullopt};
+  }
+  report.exhausted = static_cast<int>(rows->size()) < batch;
+  for (const OutboxRow& row : *rows) {
+    auto removed = co_await tx->outbox().remove(row.id);
+    if (!removed) {
+      co_await tx->rollback();
+      co_return StepReport{0, false, removed.error()};
+    }
+  }
+  ports.crash.reach(CrashPoint::after_mark_before_commit);
+  auto committed = co_await tx->commit();
+  if (!committed) co_return StepReport{0, false, committed.error()};
+  for (const OutboxRow& row : *rows) {
+    auto published = co_await ports.publisher.publish(row.event);
+    if (!published) {
+      ports.log.warn("relay: publish failed after the row was marked: " + published.error().message);
+      report.error = published.error();
+      continue;  // the row is gone: this event is lost
+    }
+    ports.crash.reach(CrashPoint::after_publish_before_mark);
+    ++report.processed;
+  }
+  co_return report;
+}
+
 Task<StepReport> relay_cursor(RelayPorts& ports, RelayState& state, int batch) {
   StepReport report;
   auto begun = co_await ports.db.begin();
@@ -262,6 +298,7 @@ const char* variant_name(Variant v) {
     case Variant::publish_after_commit: return "publish-after-commit";
     case Variant::outbox_cursor: return "outbox-cursor";
     case Variant::outbox: return "outbox";
+    case Variant::outbox_mark_before_ack: return "outbox-mark-before-ack";
   }
   return "?";
 }
@@ -322,6 +359,7 @@ Task<Result<void>> cancel_order(ServicePorts& ports, const Uuid& id) {
 
 Task<StepReport> relay_once(Variant variant, RelayPorts& ports, RelayState& state, int batch) {
   if (variant == Variant::outbox_cursor) co_return co_await relay_cursor(ports, state, batch);
+  if (variant == Variant::outbox_mark_before_ack) co_return co_await relay_mark_before_ack(ports, batch);
   co_return co_await relay_claiming(ports, batch);
 }
 

@@ -11,13 +11,20 @@
 #include "cli/proof.h"
 #include "property_tests/test_seed.h"
 
+namespace dwsim::domain {
+// How GoogleTest prints a ProofTable parameter.
+void PrintTo(const std::pair<Variant, ConsumerKind>& p, std::ostream* os) {
+  *os << variant_name(p.first) << "/" << consumer_name(p.second);
+}
+}  // namespace dwsim::domain
+
 namespace dwsim::proof {
 namespace {
 
 ProveOptions options() {
   ProveOptions o;
   o.seed = testing::test_seed();
-  o.cases = testing::test_cases(1000);
+  o.cases = testing::test_cases(2000);
   return o;
 }
 
@@ -41,7 +48,9 @@ TEST_P(ProofTable, EveryVerdictAsExpected) {
   for (const Cell& cell : cells(GetParam().first, GetParam().second)) {
     const CellResult r = prove_cell(cell, o);
     EXPECT_TRUE(r.as_expected) << describe(r, o);
-    if (cell.expectation.verdict == Verdict::holds) EXPECT_EQ(r.cases_run, o.cases) << describe(r, o);
+    if (cell.expectation.verdict == Verdict::holds) {
+      EXPECT_EQ(r.cases_run, o.cases) << describe(r, o);
+    }
   }
 }
 
@@ -53,8 +62,9 @@ std::vector<std::pair<Variant, ConsumerKind>> combos() {
   return out;
 }
 
-INSTANTIATE_TEST_SUITE_P(AllVariants, ProofTable, ::testing::ValuesIn(combos()), [](const auto& info) {
-  std::string name = std::string(domain::variant_name(info.param.first)) + "_" + domain::consumer_name(info.param.second);
+INSTANTIATE_TEST_SUITE_P(AllVariants, ProofTable, ::testing::ValuesIn(combos()), [](const auto& param_info) {
+  std::string name = std::string(domain::variant_name(param_info.param.first)) + "_" +
+                     domain::consumer_name(param_info.param.second);
   for (char& ch : name) {
     if (ch == '-') ch = '_';
   }

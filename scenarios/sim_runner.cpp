@@ -59,7 +59,7 @@ class Driver {
           // them apart); the cursor relay is a single instance by design.
           if (domain::uses_outbox(case_.variant) && !sim_.relay.busy) {
             sim_.scheduler.spawn(relay_task(sim_.relay, index, faults_of(cmd)));
-          } else if (case_.variant == domain::Variant::outbox && !sim_.relay_b.busy) {
+          } else if (domain::uses_claiming_relay(case_.variant) && !sim_.relay_b.busy) {
             sim_.scheduler.spawn(relay_task(sim_.relay_b, index, faults_of(cmd)));
           }
           break;
@@ -113,7 +113,7 @@ class Driver {
   }
 
   std::string pending_work() const {
-    if (case_.variant == domain::Variant::outbox && !sim_.db.outbox().empty()) {
+    if (domain::uses_claiming_relay(case_.variant) && !sim_.db.outbox().empty()) {
       return std::to_string(sim_.db.outbox().size()) + " outbox rows were never relayed";
     }
     if (case_.variant == domain::Variant::outbox_cursor &&

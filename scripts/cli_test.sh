@@ -22,7 +22,7 @@ python3 - /tmp/dwsim_cli_out.$$ <<'PY' || fail=1
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert set(d) >= {"seed", "cases", "as_expected", "results", "probes"}, d.keys()
-assert d["as_expected"] is True and d["cases"] == 60 and len(d["results"]) == 64
+assert d["as_expected"] is True and d["cases"] == 60 and len(d["results"]) == 80, len(d["results"])
 keys = {"variant","consumer","invariant","expected","observed","cases_run","cases_to_first_failure","ms_to_first_failure","counterexample"}
 for r in d["results"]:
     assert keys <= set(r), r.keys()
@@ -50,7 +50,8 @@ t "replay: all hold -> exit 0"
 expect_rc 0 "$bin" replay --variant outbox --consumer inbox 'create; relay; consume'
 
 t "replay --from a corpus entry"
-expect_rc 1 "$bin" replay --from "$corpus" --line 3
+line=$(grep -n "^dual-write inbox lost-event" "$corpus" | head -n 1 | cut -d: -f1)
+expect_rc 1 "$bin" replay --from "$corpus" --line "$line"
 grep -q '^trace-hash: ' /tmp/dwsim_cli_out.$$ || { echo "FAIL: no trace-hash"; fail=1; }
 
 t "bad input: one line, exit 2"
