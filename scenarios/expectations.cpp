@@ -13,7 +13,7 @@ Expectation expected(Variant v, ConsumerKind c, Invariant i) {
         case Variant::dual_write:
           return {Verdict::violated, 2, "broker down during the create: the publish error is swallowed, the commit succeeds"};
         case Variant::publish_after_commit:
-          return {Verdict::violated, 2, "a crash (or a failed publish) between COMMIT and the publish"};
+          return {Verdict::violated, 2, "the publish follows COMMIT: a crash, a failed publish or an ambiguous COMMIT skips it"};
         case Variant::outbox_cursor:
           return {Verdict::violated, 4, "a lower outbox id commits after the relay moved its cursor past a higher one"};
         case Variant::outbox:
@@ -32,7 +32,7 @@ Expectation expected(Variant v, ConsumerKind c, Invariant i) {
         return {Verdict::holds, 0, "canary: each row is published at most once, since it is gone before the publish"};
       }
       if (uses_outbox(v)) {
-        return {Verdict::violated, 3, "at-least-once relay: published, then crashed (or lost the ack) before marking the row"};
+        return {Verdict::violated, 3, "at-least-once relay: published, then crashed or failed to commit the mark (delete / cursor)"};
       }
       return {Verdict::holds, 0, "the service publishes each event once; producer retries are deduplicated by idempotence"};
     case Invariant::exactly_once_effect:
@@ -42,7 +42,7 @@ Expectation expected(Variant v, ConsumerKind c, Invariant i) {
       if (v == Variant::outbox) {
         return {Verdict::violated, 3, "a duplicate or a redelivered record is applied twice by a consumer without an inbox"};
       }
-      return {Verdict::violated, 3, "lost (or phantom) events mean some committed order is charged zero times"};
+      return {Verdict::violated, 3, "lost or phantom events: a committed order is charged zero times, or a missing one is charged"};
     case Invariant::acknowledged_durable:
       return {Verdict::holds, 0, "every variant answers 201 only after COMMIT succeeded"};
     case Invariant::idempotent_create:
