@@ -14,6 +14,7 @@
 #include "bench/bench.h"
 #include "cli/args.h"
 #include "cli/pool.h"
+#include "cli/real_cli.h"
 #include "cli/report.h"
 #include "scenarios/corpus.h"
 #include "scenarios/sim_runner.h"
@@ -34,11 +35,22 @@ const char* kUsage =
     "  replay --from FILE [--line N] [--json]\n"
     "         plays a command sequence (or a corpus entry) in simulation: timeline, verdicts, trace-hash;\n"
     "         exit 1 if an invariant is violated\n"
+    "  replay --mode real [--variant V] [--consumer C] [--seed S] [--json] 'CMD; ...'\n"
+    "         the same sequence on real PostgreSQL and Kafka (DWSIM_PG_URL, DWSIM_KAFKA_BROKERS), same oracle\n"
+    "  scenario NAME [--mode sim|real] [--variant V] [--consumer C] [--json]\n"
+    "         happy-path, phantom-event, lost-event, natural-phantom, relay-crash-duplicate, cursor-gap\n"
+    "  smoke  [--variant V] [--json]   the seed's smoke test on real infrastructure: PASS or FAIL\n"
+    "  conformance [--variant V] [--sequences N] [--seed S] [--json]\n"
+    "         generated sequences in simulation and on real infrastructure, compared order by order\n"
+    "  infra  up|down|status|env        (run by ./dwsim) start and stop the local PostgreSQL and Kafka\n"
     "  bench  [--json] [--quick]\n"
     "         simulated throughput, cases and time to first failure over 21 seeds, prove's duration\n"
     "  test   (run by ./dwsim only) install, build and run the full ctest suite\n"
     "\n"
-    "variants: dual-write, publish-after-commit, outbox-cursor, outbox   consumers: inbox, naive\n";
+    "variants: dual-write, publish-after-commit, outbox-cursor, outbox, outbox-mark-before-ack\n"
+    "consumers: inbox, naive\n"
+    "exit codes: 0 ok, 1 a verdict differs / an invariant is violated, 2 bad usage, 3 internal error,\n"
+    "            4 PostgreSQL or the broker unreachable, 5 database migrations disagree with this binary\n";
 
 int default_jobs() {
   const unsigned n = std::thread::hardware_concurrency();
@@ -104,7 +116,9 @@ int prove_or_check(const std::vector<std::string>& argv, bool is_check) {
 }
 
 int replay(const std::vector<std::string>& argv) {
-  Args a(argv, {"variant", "consumer", "seed", "from", "line"}, {"json"});
+  Args a(argv, {"variant", "consumer", "seed", "from", "line", "mode", "tick-ms"}, {"json"});
+  const std::string mode = a.value("mode").value_or("sim");
+  if (mode != "sim" && mode != "real") throw UsageError("--mode is sim or real, not '" + mode + "'");
   scenarios::Case c;
   std::string source;
   if (auto from = a.value("from")) {
@@ -137,6 +151,7 @@ int replay(const std::vector<std::string>& argv) {
   c.variant = variant_flag(a, c.variant);
   if (auto consumer = consumer_flag(a)) c.consumer = *consumer;
   c.seed = a.u64("seed", c.seed);
+  if (mode == "real") return replay_real(c, a.has("json"), source, a.positive_int("tick-ms", 20, 10'000));
   scenarios::RunOptions options;
   options.keep_trace = true;
   const auto r = scenarios::run_in_simulation(c, options);
@@ -187,6 +202,9 @@ int dispatch(int argc, char** argv) {
   if (command == "prove") return prove_or_check(rest, false);
   if (command == "check") return prove_or_check(rest, true);
   if (command == "replay") return replay(rest);
+  if (command == "scenario") return scenario_command(rest);
+  if (command == "smoke") return smoke_command(rest);
+  if (command == "conformance") return conformance_command(rest);
   if (command == "bench") {
     Args a(rest, {"seed"}, {"json", "quick"});
     if (!a.positional().empty()) throw UsageError("unexpected argument '" + a.positional()[0] + "'");
@@ -196,7 +214,7 @@ int dispatch(int argc, char** argv) {
     std::cout << kUsage;
     return kExitOk;
   }
-  throw UsageError("unknown command '" + command + "' (prove, check, replay, bench, test, help)");
+  throw UsageError("unknown command '" + command + "' (prove, check, replay, scenario, smoke, conformance, bench, infra, test, help)");
 }
 
 }  // namespace

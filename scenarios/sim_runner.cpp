@@ -3,6 +3,7 @@
 #include <cassert>
 
 #include "domain/use_cases.h"
+#include "scenarios/command_ids.h"
 #include "sim/simulation.h"
 
 namespace dwsim::scenarios {
@@ -170,7 +171,9 @@ class Driver {
     sim::SimPublisher publisher(ctx);
     sim::SimCrashPoints crash(ctx);
     sim::SimClock clock(sim_);
-    sim::SimIds ids(sim_);
+    sim::SimIds world_ids(sim_);
+    CommandIds command_ids(case_.seed, i);
+    domain::IdSource& ids = options_.per_command_ids ? static_cast<domain::IdSource&>(command_ids) : world_ids;
     sim::SimLog log(ctx);
     domain::ServicePorts ports{db, publisher, clock, ids, crash, log};
     const domain::CreateOrderRequest request = request_for(cmd);
@@ -217,7 +220,8 @@ class Driver {
   // Another service publishes order.cancelled (it is lost if the broker is down).
   void external_cancel(std::uint32_t i, Uuid id) {
     if (!sim_.broker.up()) return;
-    domain::OrderCancelledEvent event{sim::SimIds(sim_).next(), id, "dwsim",
+    const domain::Uuid event_id = options_.per_command_ids ? CommandIds(case_.seed, i).next() : sim::SimIds(sim_).next();
+    domain::OrderCancelledEvent event{event_id, id, "dwsim",
                                       domain::Timestamp{sim::Simulation::kEpochUs + sim_.now_us()}};
     sim_.broker.append(sim::TopicId::order_cancelled, id, event, 0, -1);
     sim_.trace.record(sim_.now_us(), Actor::client, i, Op::produce, id, 2);

@@ -31,6 +31,7 @@ struct RunOptions {
   int relay_batch = 100;       // outbox rows per relay iteration
   int consume_batch = 100;     // records per consumer poll
   int liveness_rounds = 10'000;  // relay+consumer rounds before the run is declared not live
+  bool per_command_ids = false;  // ids from (seed, command index): scenarios/command_ids.h
 };
 
 struct RunResult {

@@ -1,12 +1,22 @@
 #!/usr/bin/env bash
-# The full test suite, from a fresh clone: packages, release build, every
-# ctest label; then the property tests once more under AddressSanitizer and
-# UndefinedBehaviorSanitizer. Exit status is ctest's.
+# The full test suite, from a fresh clone: packages, release build, the local
+# PostgreSQL and Kafka broker (scripts/infra.sh up, stopped again at the end
+# if this script started them), every ctest label including real; then the
+# property tests once more under AddressSanitizer and UndefinedBehaviorSanitizer.
+# Exit status is ctest's (or infra's, if the infrastructure cannot start).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 scripts/deps.sh
 scripts/build.sh release
+started_infra=0
+if ! scripts/infra.sh status >/dev/null 2>&1; then
+  echo "== infra up: PostgreSQL and Kafka for the real-labelled tests" >&2
+  scripts/infra.sh up
+  started_infra=1
+fi
+cleanup() { if [ "$started_infra" -eq 1 ]; then scripts/infra.sh down || true; fi; }
+trap cleanup EXIT
 echo "== ctest (release): every label" >&2
 ctest --preset release --output-on-failure
 echo "== ctest (asan-ubsan): property tests under sanitizers" >&2

@@ -184,8 +184,8 @@ Result<void> FakeDatabase::commit(TxId id, CommitFault fault) {
   }
   for (auto& order : t.inserted) {
     if (order.idempotency_key()) key_index_.emplace(*order.idempotency_key(), order.id());
-    const domain::Uuid id = order.id();
-    orders_.insert_or_assign(id, std::move(order));
+    const domain::Uuid order_id = order.id();
+    orders_.insert_or_assign(order_id, std::move(order));
   }
   for (auto& [order_id, order] : t.updated) {
     if (domain::Order* stored = orders_.find(order_id)) *stored = std::move(order);

@@ -1,0 +1,365 @@
+#include "real/kafka.h"
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+namespace dwsim::real {
+namespace {
+
+using domain::Errc;
+using domain::make_error;
+using domain::Result;
+using Clock = std::chrono::steady_clock;
+
+// librdkafka logs every refused connection while the broker is down; the
+// errors that matter reach us through return values and delivery reports.
+class QuietEvents final : public RdKafka::EventCb {
+ public:
+  void event_cb(RdKafka::Event&) override {}
+};
+QuietEvents g_quiet;
+
+Errc errc_of(RdKafka::ErrorCode code) {
+  switch (code) {
+    case RdKafka::ERR__TRANSPORT:
+    case RdKafka::ERR__ALL_BROKERS_DOWN:
+    case RdKafka::ERR__RESOLVE:
+    case RdKafka::ERR_BROKER_NOT_AVAILABLE:
+    case RdKafka::ERR_LEADER_NOT_AVAILABLE:
+    case RdKafka::ERR_NOT_LEADER_FOR_PARTITION:
+    case RdKafka::ERR_COORDINATOR_NOT_AVAILABLE:
+    case RdKafka::ERR_NOT_COORDINATOR:
+    case RdKafka::ERR__WAIT_COORD:
+      return Errc::unavailable;
+    case RdKafka::ERR__TIMED_OUT:
+    case RdKafka::ERR__MSG_TIMED_OUT:
+    case RdKafka::ERR_REQUEST_TIMED_OUT:
+      return Errc::timeout;
+    case RdKafka::ERR__UNKNOWN_TOPIC:
+    case RdKafka::ERR_UNKNOWN_TOPIC_OR_PART:
+      return Errc::not_found;
+    default:
+      return Errc::internal;
+  }
+}
+
+domain::Error kafka_error(RdKafka::ErrorCode code, const std::string& what) {
+  return make_error(errc_of(code), what + ": " + RdKafka::err2str(code));
+}
+
+Result<std::unique_ptr<RdKafka::Conf>> base_conf(const std::string& brokers) {
+  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  std::string err;
+  if (conf->set("bootstrap.servers", brokers, err) != RdKafka::Conf::CONF_OK ||
+      conf->set("event_cb", static_cast<RdKafka::EventCb*>(&g_quiet), err) != RdKafka::Conf::CONF_OK ||
+      conf->set("socket.connection.setup.timeout.ms", "3000", err) != RdKafka::Conf::CONF_OK ||
+      conf->set("reconnect.backoff.max.ms", "500", err) != RdKafka::Conf::CONF_OK) {
+    return make_error(Errc::internal, "librdkafka configuration: " + err);
+  }
+  return conf;
+}
+
+Result<void> set_all(RdKafka::Conf& conf, std::initializer_list<std::pair<const char*, const char*>> kv) {
+  std::string err;
+  for (const auto& [k, v] : kv) {
+    if (conf.set(k, v, err) != RdKafka::Conf::CONF_OK) {
+      return make_error(Errc::internal, std::string("librdkafka configuration ") + k + ": " + err);
+    }
+  }
+  return {};
+}
+
+Result<std::unique_ptr<RdKafka::KafkaConsumer>> make_consumer(const std::string& brokers, const std::string& group) {
+  auto conf = base_conf(brokers);
+  if (!conf) return conf.error();
+  auto set = set_all(**conf, {{"group.id", group.c_str()},
+                              {"enable.auto.commit", "false"},
+                              {"enable.auto.offset.store", "false"},
+                              {"enable.partition.eof", "true"},
+                              {"auto.offset.reset", "earliest"},
+                              {"fetch.wait.max.ms", "10"},
+                              {"fetch.error.backoff.ms", "50"}});
+  if (!set) return set.error();
+  std::string err;
+  std::unique_ptr<RdKafka::KafkaConsumer> c(RdKafka::KafkaConsumer::create(conf->get(), err));
+  if (!c) return make_error(Errc::internal, "cannot create a Kafka consumer: " + err);
+  return c;
+}
+
+KafkaRecord record_of(const RdKafka::Message& m) {
+  KafkaRecord r;
+  r.partition = m.partition();
+  r.offset = m.offset();
+  if (m.key()) r.key = *m.key();
+  r.payload.assign(static_cast<const char*>(m.payload()), m.len());
+  if (const RdKafka::Headers* h = const_cast<RdKafka::Message&>(m).headers()) {
+    const RdKafka::Headers::Header last = h->get_last("idempotency-key");
+    if (last.err() == RdKafka::ERR_NO_ERROR && last.value() != nullptr) {
+      r.idempotency_key.emplace(static_cast<const char*>(last.value()), last.value_size());
+    }
+  }
+  return r;
+}
+
+struct PartitionList {
+  std::vector<RdKafka::TopicPartition*> v;
+  ~PartitionList() { RdKafka::TopicPartition::destroy(v); }
+};
+
+}  // namespace
+
+// Delivery reports, matched to their sender by the message's opaque pointer.
+struct KafkaProducer::Reports final : public RdKafka::DeliveryReportCb {
+  struct Pending {
+    std::atomic<bool> done{false};
+    RdKafka::ErrorCode err = RdKafka::ERR_NO_ERROR;
+  };
+  void dr_cb(RdKafka::Message& m) override {
+    auto* p = static_cast<Pending*>(m.msg_opaque());
+    if (p == nullptr) return;
+    p->err = m.err();
+    p->done.store(true, std::memory_order_release);
+  }
+};
+
+Result<std::unique_ptr<KafkaProducer>> KafkaProducer::create(const std::string& brokers) {
+  std::unique_ptr<KafkaProducer> p(new KafkaProducer());
+  p->reports_ = std::make_unique<Reports>();
+  auto conf = base_conf(brokers);
+  if (!conf) return conf.error();
+  // The seed's producer: acks=all, delivery timeout 3000 ms, request timeout 1000 ms.
+  auto set = set_all(**conf, {{"acks", "all"},
+                              {"enable.idempotence", "true"},
+                              {"message.timeout.ms", "3000"},
+                              {"request.timeout.ms", "1000"},
+                              {"linger.ms", "0"}});
+  if (!set) return set.error();
+  std::string err;
+  if ((*conf)->set("dr_cb", static_cast<RdKafka::DeliveryReportCb*>(p->reports_.get()), err) !=
+      RdKafka::Conf::CONF_OK) {
+    return make_error(Errc::internal, "librdkafka dr_cb: " + err);
+  }
+  p->producer_.reset(RdKafka::Producer::create(conf->get(), err));
+  if (!p->producer_) return make_error(Errc::internal, "cannot create a Kafka producer: " + err);
+  return p;
+}
+
+KafkaProducer::~KafkaProducer() {
+  if (producer_) {
+    producer_->purge(RdKafka::Producer::PURGE_QUEUE | RdKafka::Producer::PURGE_INFLIGHT);
+    producer_->poll(0);  // purged reports point at senders that are gone: dr_cb ignores nothing; see send()
+  }
+}
+
+Result<void> KafkaProducer::send(const std::string& topic, const std::string& key, const std::string& payload,
+                                 const std::optional<std::string>& idempotency_key) {
+  Reports::Pending pending;
+  RdKafka::Headers* headers = RdKafka::Headers::create();
+  if (idempotency_key) headers->add("idempotency-key", *idempotency_key);
+  const RdKafka::ErrorCode queued = producer_->produce(
+      topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY, const_cast<char*>(payload.data()),
+      payload.size(), key.data(), key.size(), 0, headers, &pending);
+  if (queued != RdKafka::ERR_NO_ERROR) {
+    delete headers;  // ownership passes only on success
+    return kafka_error(queued, "produce to " + topic);
+  }
+  // message.timeout.ms bounds the report; the extra second is slack.
+  const auto deadline = Clock::now() + std::chrono::milliseconds(4000);
+  while (!pending.done.load(std::memory_order_acquire)) {
+    producer_->poll(5);
+    if (Clock::now() > deadline && !pending.done.load(std::memory_order_acquire)) {
+      // Never leave a report pointing at this frame.
+      producer_->purge(RdKafka::Producer::PURGE_QUEUE | RdKafka::Producer::PURGE_INFLIGHT);
+      while (!pending.done.load(std::memory_order_acquire)) producer_->poll(5);
+      return make_error(Errc::timeout, "no delivery report for " + topic + " within 4000 ms");
+    }
+  }
+  if (pending.err == RdKafka::ERR_NO_ERROR) return {};
+  if (pending.err == RdKafka::ERR__MSG_TIMED_OUT) {
+    return make_error(Errc::unavailable, "Expiring 1 record(s) for " + topic + ": 3000 ms has passed since batch "
+                                         "creation (broker unreachable: " + RdKafka::err2str(pending.err) + ")");
+  }
+  return kafka_error(pending.err, "delivery to " + topic);
+}
+
+void KafkaProducer::flush(std::chrono::milliseconds limit) { producer_->flush(static_cast<int>(limit.count())); }
+
+Result<std::unique_ptr<KafkaConsumer>> KafkaConsumer::create(const std::string& brokers, const std::string& group,
+                                                             const std::string& topic) {
+  std::unique_ptr<KafkaConsumer> c(new KafkaConsumer());
+  c->topic_ = topic;
+  auto parts = topic_partitions(brokers, topic, std::chrono::milliseconds(5000));
+  if (!parts) return parts.error();
+  for (int p = 0; p < *parts; ++p) c->partitions_.push_back(p);
+  auto consumer = make_consumer(brokers, group);
+  if (!consumer) return consumer.error();
+  c->consumer_ = std::move(*consumer);
+  PartitionList list;
+  for (int p : c->partitions_) list.v.push_back(RdKafka::TopicPartition::create(topic, p));
+  const RdKafka::ErrorCode got = c->consumer_->committed(list.v, 5000);
+  if (got != RdKafka::ERR_NO_ERROR) return kafka_error(got, "reading the committed offsets of group " + group);
+  for (auto* tp : list.v) {
+    c->committed_[tp->partition()] = tp->offset() >= 0 ? tp->offset() : RdKafka::Topic::OFFSET_BEGINNING;
+  }
+  auto assigned = c->assign_at(c->committed_);
+  if (!assigned) return assigned.error();
+  return c;
+}
+
+KafkaConsumer::~KafkaConsumer() {
+  if (consumer_) consumer_->close();
+}
+
+Result<void> KafkaConsumer::assign_at(const std::map<int, std::int64_t>& offsets) {
+  PartitionList list;
+  for (const auto& [p, off] : offsets) list.v.push_back(RdKafka::TopicPartition::create(topic_, p, off));
+  const RdKafka::ErrorCode e = consumer_->assign(list.v);
+  if (e != RdKafka::ERR_NO_ERROR) return kafka_error(e, "assign " + topic_);
+  for (int p : partitions_) at_end_[p] = false;
+  return {};
+}
+
+Result<std::vector<KafkaRecord>> KafkaConsumer::poll(int max, std::chrono::milliseconds wait) {
+  std::vector<KafkaRecord> out;
+  const auto deadline = Clock::now() + wait;
+  auto all_at_end = [&] {
+    for (const auto& [p, end] : at_end_) if (!end) return false;
+    return true;
+  };
+  while (static_cast<int>(out.size()) < max) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    const int timeout = all_at_end() ? 0 : static_cast<int>(std::max<long long>(0, left));
+    std::unique_ptr<RdKafka::Message> m(consumer_->consume(timeout));
+    if (m->err() == RdKafka::ERR_NO_ERROR) {
+      at_end_[m->partition()] = false;
+      out.push_back(record_of(*m));
+    } else if (m->err() == RdKafka::ERR__PARTITION_EOF) {
+      at_end_[m->partition()] = true;
+    } else if (m->err() == RdKafka::ERR__TIMED_OUT) {
+      if (timeout == 0 || Clock::now() >= deadline) break;
+    } else {
+      if (!out.empty()) break;
+      return kafka_error(m->err(), "consume " + topic_);
+    }
+  }
+  return out;
+}
+
+Result<void> KafkaConsumer::commit(int partition, std::int64_t next_offset) {
+  PartitionList list;
+  list.v.push_back(RdKafka::TopicPartition::create(topic_, partition, next_offset));
+  const RdKafka::ErrorCode e = consumer_->commitSync(list.v);
+  if (e != RdKafka::ERR_NO_ERROR) return kafka_error(e, "offset commit on " + topic_);
+  if (list.v[0]->err() != RdKafka::ERR_NO_ERROR) return kafka_error(list.v[0]->err(), "offset commit on " + topic_);
+  committed_[partition] = next_offset;
+  return {};
+}
+
+Result<void> KafkaConsumer::rewind() { return assign_at(committed_); }
+
+Result<std::int64_t> KafkaConsumer::lag() {
+  PartitionList list;
+  for (int p : partitions_) list.v.push_back(RdKafka::TopicPartition::create(topic_, p));
+  const RdKafka::ErrorCode got = consumer_->committed(list.v, 5000);
+  if (got != RdKafka::ERR_NO_ERROR) return kafka_error(got, "reading committed offsets");
+  std::int64_t lag = 0;
+  for (auto* tp : list.v) {
+    std::int64_t low = 0, high = 0;
+    const RdKafka::ErrorCode e = consumer_->query_watermark_offsets(topic_, tp->partition(), &low, &high, 5000);
+    if (e != RdKafka::ERR_NO_ERROR) return kafka_error(e, "watermarks of " + topic_);
+    const std::int64_t at = tp->offset() >= 0 ? tp->offset() : low;
+    lag += std::max<std::int64_t>(0, high - at);
+  }
+  return lag;
+}
+
+Result<int> topic_partitions(const std::string& brokers, const std::string& topic, std::chrono::milliseconds wait) {
+  auto conf = base_conf(brokers);
+  if (!conf) return conf.error();
+  std::string err;
+  std::unique_ptr<RdKafka::Producer> handle(RdKafka::Producer::create(conf->get(), err));
+  if (!handle) return make_error(Errc::internal, "cannot create a Kafka client: " + err);
+  std::unique_ptr<RdKafka::Topic> t(RdKafka::Topic::create(handle.get(), topic, nullptr, err));
+  RdKafka::Metadata* raw = nullptr;
+  const RdKafka::ErrorCode e = handle->metadata(false, t.get(), &raw, static_cast<int>(wait.count()));
+  std::unique_ptr<RdKafka::Metadata> md(raw);
+  if (e != RdKafka::ERR_NO_ERROR) {
+    return make_error(Errc::unavailable, "cannot reach the Kafka broker at " + brokers + ": " + RdKafka::err2str(e));
+  }
+  for (const auto* tm : *md->topics()) {
+    if (tm->topic() != topic) continue;
+    if (tm->err() != RdKafka::ERR_NO_ERROR || tm->partitions()->empty()) {
+      return make_error(Errc::not_found, "topic " + topic + " does not exist on " + brokers +
+                                             " (create it: ./dwsim infra up)");
+    }
+    return static_cast<int>(tm->partitions()->size());
+  }
+  return make_error(Errc::not_found, "topic " + topic + " does not exist on " + brokers);
+}
+
+Result<std::map<int, std::int64_t>> end_offsets(const std::string& brokers, const std::string& topic,
+                                                 std::chrono::milliseconds wait) {
+  auto parts = topic_partitions(brokers, topic, wait);
+  if (!parts) return parts.error();
+  auto c = make_consumer(brokers, "dwsim-watermarks");
+  if (!c) return c.error();
+  std::map<int, std::int64_t> out;
+  for (int p = 0; p < *parts; ++p) {
+    std::int64_t low = 0, high = 0;
+    const RdKafka::ErrorCode e =
+        (*c)->query_watermark_offsets(topic, p, &low, &high, static_cast<int>(wait.count()));
+    if (e != RdKafka::ERR_NO_ERROR) return kafka_error(e, "watermarks of " + topic);
+    out[p] = high;
+  }
+  (*c)->close();
+  return out;
+}
+
+Result<void> commit_group_offsets(const std::string& brokers, const std::string& group, const std::string& topic,
+                                  const std::map<int, std::int64_t>& offsets) {
+  auto c = make_consumer(brokers, group);
+  if (!c) return c.error();
+  PartitionList list;
+  for (const auto& [p, off] : offsets) list.v.push_back(RdKafka::TopicPartition::create(topic, p, off));
+  const RdKafka::ErrorCode e = (*c)->commitSync(list.v);
+  (*c)->close();
+  if (e != RdKafka::ERR_NO_ERROR) return kafka_error(e, "committing the start offsets of group " + group);
+  return {};
+}
+
+Result<std::vector<KafkaRecord>> read_range(const std::string& brokers, const std::string& topic,
+                                            const std::map<int, std::int64_t>& from, std::chrono::milliseconds wait) {
+  auto ends = end_offsets(brokers, topic, wait);
+  if (!ends) return ends.error();
+  auto c = make_consumer(brokers, "dwsim-reader");
+  if (!c) return c.error();
+  PartitionList list;
+  std::map<int, std::int64_t> remaining;
+  for (const auto& [p, end] : *ends) {
+    const auto it = from.find(p);
+    const std::int64_t start = it == from.end() ? 0 : it->second;
+    if (end > start) {
+      remaining[p] = end;
+      list.v.push_back(RdKafka::TopicPartition::create(topic, p, start));
+    }
+  }
+  std::vector<KafkaRecord> out;
+  if (list.v.empty()) return out;
+  const RdKafka::ErrorCode a = (*c)->assign(list.v);
+  if (a != RdKafka::ERR_NO_ERROR) return kafka_error(a, "assign " + topic);
+  const auto deadline = Clock::now() + wait;
+  while (!remaining.empty() && Clock::now() < deadline) {
+    std::unique_ptr<RdKafka::Message> m((*c)->consume(100));
+    if (m->err() != RdKafka::ERR_NO_ERROR) continue;
+    auto it = remaining.find(m->partition());
+    if (it == remaining.end()) continue;
+    out.push_back(record_of(*m));
+    if (m->offset() + 1 >= it->second) remaining.erase(it);
+  }
+  (*c)->close();
+  if (!remaining.empty()) return make_error(Errc::timeout, "could not read " + topic + " to its end in time");
+  return out;
+}
+
+}  // namespace dwsim::real
