@@ -185,6 +185,20 @@ Result<void> KafkaProducer::send(const std::string& topic, const std::string& ke
 
 void KafkaProducer::flush(std::chrono::milliseconds limit) { producer_->flush(static_cast<int>(limit.count())); }
 
+Result<void> KafkaProducer::warm_up(const std::string& probe_topic, const std::vector<std::string>& topics) {
+  auto sent = send(probe_topic, "warm-up", "{}", std::nullopt);
+  if (!sent) return sent.error();
+  std::string err;
+  for (const auto& name : topics) {
+    std::unique_ptr<RdKafka::Topic> t(RdKafka::Topic::create(producer_.get(), name, nullptr, err));
+    RdKafka::Metadata* raw = nullptr;
+    const RdKafka::ErrorCode e = producer_->metadata(false, t.get(), &raw, 5000);
+    std::unique_ptr<RdKafka::Metadata> md(raw);
+    if (e != RdKafka::ERR_NO_ERROR) return kafka_error(e, "metadata of " + name);
+  }
+  return {};
+}
+
 Result<std::unique_ptr<KafkaConsumer>> KafkaConsumer::create(const std::string& brokers, const std::string& group,
                                                              const std::string& topic) {
   std::unique_ptr<KafkaConsumer> c(new KafkaConsumer());

@@ -48,6 +48,9 @@ class KafkaProducer {
                             const std::optional<std::string>& idempotency_key);
   // Waits for every outstanding report (graceful shutdown).
   void flush(std::chrono::milliseconds limit);
+  // Opens the session before the first real record: acquires the idempotent
+  // producer id (a record to the probe topic) and the topics' metadata.
+  domain::Result<void> warm_up(const std::string& probe_topic, const std::vector<std::string>& topics);
 
  private:
   KafkaProducer() = default;

@@ -7,7 +7,10 @@
 // cannot run (a second INSERT of the same idempotency key). So each blocking
 // call runs on the pool, and only the result crosses back.
 //
-// REQUIRES: f never throws (adapters translate vendor exceptions into
+// REQUIRES: f's captures are trivially destructible (g++ 12 may destroy a
+// lambda temporary in a co_await expression twice: capture pointers or
+// references to values that outlive the await, never strings by value);
+// f never throws (adapters translate vendor exceptions into
 // domain::Result inside f); the awaiting executor is kept alive (the world
 // holds a work guard while a run is in progress).
 #pragma once

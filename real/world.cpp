@@ -23,6 +23,7 @@ using SteadyClock = std::chrono::steady_clock;
 
 constexpr std::chrono::milliseconds kMetadataWait{5000};
 constexpr std::chrono::milliseconds kPollWait{150};
+constexpr const char* kProbeTopic = "dwsim.probe";  // created by scripts/infra.sh; warm-up records go here
 
 std::string env_or(const char* name, const std::string& fallback) {
   const char* v = std::getenv(name);
@@ -333,9 +334,11 @@ Result<void> World::begin_run(std::uint64_t run_id) {
     auto made = w.consumer(p);
     if (!made) return made.error();
   }
-  for (ProcessId p : {ProcessId::service, ProcessId::relay_a}) {
+  for (ProcessId p : {ProcessId::service, ProcessId::relay_a, ProcessId::relay_b}) {
     auto made = w.producer(p);
     if (!made) return made.error();
+    auto warm = (*made)->warm_up(kProbeTopic, {domain::kTopicOrderCreated});
+    if (!warm) return warm.error();
   }
   w.broker_up = true;
   w.timeline.clear();
@@ -395,7 +398,10 @@ Task<Result<void>> World::set_broker(bool up) {
   Impl& w = *impl_;
   const std::string cmd = "bash '" + w.options.infra_script + "' " + (up ? "broker-start" : "broker-stop") + " >&2";
   note(ProcessId::service, 0, up ? "broker up: starting the broker" : "broker down: stopping the broker (SIGTERM)");
-  const int rc = co_await offload(w.threads, [cmd]() { return std::system(cmd.c_str()); });
+  // Captures are trivially destructible on purpose: g++ 12 may destroy a
+  // lambda temporary of a co_await expression twice (non-trivial captures).
+  const char* line = cmd.c_str();
+  const int rc = co_await offload(w.threads, [line]() { return std::system(line); });
   if (rc != 0) {
     co_return make_error(Errc::internal, "'" + cmd + "' failed (status " + std::to_string(rc) + ")");
   }
