@@ -1,6 +1,8 @@
 #include "real/kafka.h"
 
 #include <atomic>
+#include <cstdio>
+#include <cstdlib>
 #include <mutex>
 #include <thread>
 
@@ -14,9 +16,17 @@ using Clock = std::chrono::steady_clock;
 
 // librdkafka logs every refused connection while the broker is down; the
 // errors that matter reach us through return values and delivery reports.
+// DWSIM_RDKAFKA_DEBUG=<contexts> (e.g. fetch,broker) prints librdkafka's
+// debug log on stderr instead.
 class QuietEvents final : public RdKafka::EventCb {
  public:
-  void event_cb(RdKafka::Event&) override {}
+  void event_cb(RdKafka::Event& e) override {
+    if (std::getenv("DWSIM_RDKAFKA_DEBUG") != nullptr && e.type() == RdKafka::Event::EVENT_LOG) {
+      const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::steady_clock::now().time_since_epoch()).count() % 100000;
+      std::fprintf(stderr, "%05lld rdkafka %s: %s\n", static_cast<long long>(ms), e.fac().c_str(), e.str().c_str());
+    }
+  }
 };
 QuietEvents g_quiet;
 
@@ -54,7 +64,9 @@ Result<std::unique_ptr<RdKafka::Conf>> base_conf(const std::string& brokers) {
   if (conf->set("bootstrap.servers", brokers, err) != RdKafka::Conf::CONF_OK ||
       conf->set("event_cb", static_cast<RdKafka::EventCb*>(&g_quiet), err) != RdKafka::Conf::CONF_OK ||
       conf->set("socket.connection.setup.timeout.ms", "3000", err) != RdKafka::Conf::CONF_OK ||
-      conf->set("reconnect.backoff.max.ms", "500", err) != RdKafka::Conf::CONF_OK) {
+      conf->set("reconnect.backoff.max.ms", "500", err) != RdKafka::Conf::CONF_OK ||
+      (std::getenv("DWSIM_RDKAFKA_DEBUG") != nullptr &&
+       conf->set("debug", std::getenv("DWSIM_RDKAFKA_DEBUG"), err) != RdKafka::Conf::CONF_OK)) {
     return make_error(Errc::internal, "librdkafka configuration: " + err);
   }
   return conf;
@@ -242,8 +254,10 @@ Result<std::vector<KafkaRecord>> KafkaConsumer::poll(int max, std::chrono::milli
     return true;
   };
   while (static_cast<int>(out.size()) < max) {
+    // Wait only for the first record: once something arrived (or every
+    // partition is at its end) take what is already fetched and return.
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-    const int timeout = all_at_end() ? 0 : static_cast<int>(std::max<long long>(0, left));
+    const int timeout = all_at_end() || !out.empty() ? 0 : static_cast<int>(std::max<long long>(0, left));
     std::unique_ptr<RdKafka::Message> m(consumer_->consume(timeout));
     if (m->err() == RdKafka::ERR_NO_ERROR) {
       at_end_[m->partition()] = false;
@@ -271,6 +285,41 @@ Result<void> KafkaConsumer::commit(int partition, std::int64_t next_offset) {
 }
 
 Result<void> KafkaConsumer::rewind() { return assign_at(committed_); }
+
+Result<void> KafkaConsumer::reset_to(const std::map<int, std::int64_t>& offsets) {
+  PartitionList list;
+  for (const auto& [p, off] : offsets) list.v.push_back(RdKafka::TopicPartition::create(topic_, p, off));
+  const RdKafka::ErrorCode e = consumer_->commitSync(list.v);
+  if (e != RdKafka::ERR_NO_ERROR) return kafka_error(e, "offset commit on " + topic_);
+  committed_ = offsets;
+  auto assigned = assign_at(committed_);
+  if (!assigned) return assigned;
+  return wait_ready(std::chrono::milliseconds(3000));
+}
+
+Result<void> KafkaConsumer::wait_ready(std::chrono::milliseconds limit) {
+  const auto deadline = Clock::now() + limit;
+  bool saw_record = false;
+  auto all_at_end = [&] {
+    for (const auto& [p, end] : at_end_) if (!end) return false;
+    return true;
+  };
+  while (!all_at_end()) {
+    if (Clock::now() > deadline) return make_error(Errc::timeout, "consumer of " + topic_ + " did not start fetching");
+    std::unique_ptr<RdKafka::Message> m(consumer_->consume(20));
+    if (m->err() == RdKafka::ERR__PARTITION_EOF) {
+      at_end_[m->partition()] = true;
+    } else if (m->err() == RdKafka::ERR_NO_ERROR) {
+      at_end_[m->partition()] = true;  // fetching; the record is handed out again after the rewind below
+      saw_record = true;
+    }
+  }
+  if (saw_record) {
+    auto r = rewind();
+    if (!r) return r;
+  }
+  return {};
+}
 
 Result<std::int64_t> KafkaConsumer::lag() {
   PartitionList list;

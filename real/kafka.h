@@ -71,8 +71,14 @@ class KafkaConsumer {
   domain::Result<std::vector<KafkaRecord>> poll(int max, std::chrono::milliseconds wait);
   // Commits offset+1 of the record's partition for the group (synchronous).
   domain::Result<void> commit(int partition, std::int64_t next_offset);
+  // Commits `offsets` for the group and moves there (a new run starts).
+  domain::Result<void> reset_to(const std::map<int, std::int64_t>& offsets);
   // Back to the last committed offsets: uncommitted records are redelivered.
   domain::Result<void> rewind();
+  // Blocks until the consumer is fetching every partition (each reported its
+  // end once), at most `limit`. A new consumer starts fetching only after
+  // some hundreds of milliseconds; a warm one answers a poll at once.
+  domain::Result<void> wait_ready(std::chrono::milliseconds limit);
   // Records of the topic the group has not committed (queries the broker).
   domain::Result<std::int64_t> lag();
 

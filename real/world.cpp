@@ -78,6 +78,7 @@ struct World::Impl {
   std::vector<std::string> warnings;
   std::vector<std::pair<domain::Uuid, bool>> deliveries;
   std::map<ProcessId, std::uint32_t> incarnations;
+  std::unique_ptr<pqxx::connection> sightings;  // early-event checks of the billing consumer
 
   Impl(const Endpoints& e, const WorldOptions& o)
       : endpoints(e), options(o), threads(static_cast<std::size_t>(o.pool_threads)),
@@ -104,6 +105,7 @@ struct World::Impl {
       auto made = KafkaConsumer::create(endpoints.kafka_brokers, billing ? billing_group : cancel_group,
                                         billing ? domain::kTopicOrderCreated : domain::kTopicOrderCancelled);
       if (!made) return made.error();
+      (void)(*made)->wait_ready(std::chrono::milliseconds(3000));  // a slow start is a latency, not an error
       slot = std::move(*made);
     }
     return slot.get();
@@ -151,7 +153,7 @@ class RealSource final : public domain::EventSource {
       auto records = (*c)->poll(max, kPollWait);
       if (!records) return records.error();
       Polled out;
-      std::unique_ptr<pqxx::connection> conn;
+      auto& conn = w_.sightings;  // billing's own connection: one billing step at a time
       for (KafkaRecord& r : *records) {
         domain::ConsumedRecord rec{r.partition, r.offset, domain::MalformedEvent{}};
         rec.payload = billing ? decode_created(r.payload) : decode_cancelled(r.payload);
@@ -159,8 +161,8 @@ class RealSource final : public domain::EventSource {
           e->idempotency_key = r.idempotency_key;
           if (w_.options.record_sightings) {
             // early-event: is the order visible to a reader right now?
-            if (!conn) {
-              auto got = w_.pool.acquire();
+            if (!conn || !conn->is_open()) {
+              auto got = w_.pool.connect();
               if (got) conn = std::move(*got);
             }
             bool visible = true;
@@ -173,7 +175,6 @@ class RealSource final : public domain::EventSource {
         }
         out.first.push_back(std::move(rec));
       }
-      if (conn && conn->is_open()) w_.pool.release(std::move(conn));
       return out;
     });
     step_.check();
@@ -182,9 +183,7 @@ class RealSource final : public domain::EventSource {
       co_return polled.error();
     }
     for (auto& d : polled->second) w_.deliveries.push_back(d);
-    if (!polled->first.empty()) {
-      step_.note("<- kafka.poll: " + std::to_string(polled->first.size()) + " record(s)");
-    }
+    step_.note("<- kafka.poll: " + std::to_string(polled->first.size()) + " record(s)");
     co_return std::move(polled->first);
   }
 
@@ -301,12 +300,6 @@ void World::note(ProcessId process, int index, const std::string& what) {
 
 Result<void> World::begin_run(std::uint64_t run_id) {
   Impl& w = *impl_;
-  {
-    std::lock_guard<std::mutex> lock(w.mu);
-    w.producers.clear();
-    w.consumers.clear();
-    w.external.reset();
-  }
   auto conn = w.pool.acquire();
   if (!conn) return conn.error();
   auto emptied = truncate_all(**conn);
@@ -318,27 +311,51 @@ Result<void> World::begin_run(std::uint64_t run_id) {
   if (!cancelled) return cancelled.error();
   w.start_created = *created;
   w.start_cancelled = *cancelled;
-  char suffix[32];
-  std::snprintf(suffix, sizeof suffix, "-%016llx", static_cast<unsigned long long>(run_id));
-  w.billing_group = "dwsim-billing" + w.options.group_suffix + suffix;
-  w.cancel_group = "order-service" + w.options.group_suffix + suffix;
-  auto b = commit_group_offsets(w.endpoints.kafka_brokers, w.billing_group, domain::kTopicOrderCreated,
-                                w.start_created);
-  if (!b) return b.error();
-  auto c = commit_group_offsets(w.endpoints.kafka_brokers, w.cancel_group, domain::kTopicOrderCancelled,
-                                w.start_cancelled);
-  if (!c) return c.error();
-  // Warm sessions, as a running service and its consumers would have them:
-  // the first poll of a step must not pay for a consumer's start-up.
+  // The consumer groups belong to this world (one per process that opened
+  // it); each run moves them to the log's current end. Sessions stay warm
+  // between runs, as a running service's would; a crash replaces them.
+  if (w.billing_group == "dwsim-billing") {
+    char suffix[32];
+    std::snprintf(suffix, sizeof suffix, "-%016llx", static_cast<unsigned long long>(run_id));
+    w.billing_group += w.options.group_suffix + suffix;
+    w.cancel_group += w.options.group_suffix + suffix;
+  }
   for (ProcessId p : {ProcessId::billing, ProcessId::canceller}) {
+    const bool billing = p == ProcessId::billing;
+    const auto& start = billing ? w.start_created : w.start_cancelled;
+    KafkaConsumer* existing = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(w.mu);
+      if (auto it = w.consumers.find(p); it != w.consumers.end() && it->second) existing = it->second.get();
+    }
+    if (existing != nullptr) {
+      auto moved = existing->reset_to(start);
+      if (!moved) return moved.error();
+      continue;
+    }
+    auto committed = commit_group_offsets(w.endpoints.kafka_brokers, billing ? w.billing_group : w.cancel_group,
+                                          billing ? domain::kTopicOrderCreated : domain::kTopicOrderCancelled, start);
+    if (!committed) return committed.error();
     auto made = w.consumer(p);
     if (!made) return made.error();
   }
+  if (w.options.record_sightings && (!w.sightings || !w.sightings->is_open())) {
+    auto sight = w.pool.connect();
+    if (!sight) return sight.error();
+    w.sightings = std::move(*sight);
+  }
   for (ProcessId p : {ProcessId::service, ProcessId::relay_a, ProcessId::relay_b}) {
+    bool fresh = false;
+    {
+      std::lock_guard<std::mutex> lock(w.mu);
+      fresh = !w.producers[p];
+    }
     auto made = w.producer(p);
     if (!made) return made.error();
-    auto warm = (*made)->warm_up(kProbeTopic, {domain::kTopicOrderCreated});
-    if (!warm) return warm.error();
+    if (fresh) {
+      auto warm = (*made)->warm_up(kProbeTopic, {domain::kTopicOrderCreated});
+      if (!warm) return warm.error();
+    }
   }
   w.broker_up = true;
   w.timeline.clear();
@@ -370,6 +387,10 @@ void World::crash(ProcessId process) {
   }
   ++impl_->incarnations[process];
   note(process, 0, "process restarted: producer session and consumer position lost");
+  if (consumer) {
+    consumer.reset();
+    (void)impl_->consumer(process);  // the restarted consumer resumes from the committed offsets
+  }
 }
 
 std::uint32_t World::incarnation(ProcessId process) const {

@@ -113,6 +113,12 @@ class RealDriver {
                 std::string(sent ? "-> " : "failed: ") + "order.cancelled for " + id.short_str());
   }
 
+  // The step that reached the crash point restarts its process; steps that
+  // merely find their process restarted under them (point none) just end.
+  void restart_if_crashed_here(const real::ProcessCrashed& e, ProcessId p) {
+    if (e.point != domain::CrashPoint::none) world_.crash(p);
+  }
+
   bool anyone_busy() const {
     return inflight_ > 0 || relay_a_.busy || relay_b_.busy || billing_.busy || canceller_.busy;
   }
@@ -186,8 +192,8 @@ class RealDriver {
       } else {
         rec.status = r.error().code == domain::Errc::validation ? 400 : 500;
       }
-    } catch (const real::ProcessCrashed&) {
-      world_.crash(ProcessId::service);
+    } catch (const real::ProcessCrashed& e) {
+      restart_if_crashed_here(e, ProcessId::service);
       rec.status = 0;
     }
     step.note("client <- " + std::to_string(rec.status) +
@@ -229,8 +235,8 @@ class RealDriver {
     domain::StepReport report;
     try {
       report = co_await domain::relay_once(case_.variant, ports, p.relay, options_.relay_batch);
-    } catch (const real::ProcessCrashed&) {
-      world_.crash(id);
+    } catch (const real::ProcessCrashed& e) {
+      restart_if_crashed_here(e, id);
       p.relay = {};  // volatile state is lost
       report.error = domain::make_error(domain::Errc::internal, "relay crashed");
     }
@@ -249,8 +255,8 @@ class RealDriver {
     domain::StepReport report;
     try {
       report = co_await domain::billing_consume_once(case_.consumer, ports, options_.consume_batch);
-    } catch (const real::ProcessCrashed&) {
-      world_.crash(ProcessId::billing);
+    } catch (const real::ProcessCrashed& e) {
+      restart_if_crashed_here(e, ProcessId::billing);
       report.error = domain::make_error(domain::Errc::internal, "billing consumer crashed");
     }
     billing_.busy = false;
@@ -270,8 +276,8 @@ class RealDriver {
     domain::StepReport report;
     try {
       report = co_await domain::cancel_consume_once(ports, *source, options_.consume_batch);
-    } catch (const real::ProcessCrashed&) {
-      world_.crash(ProcessId::canceller);
+    } catch (const real::ProcessCrashed& e) {
+      restart_if_crashed_here(e, ProcessId::canceller);
       report.error = domain::make_error(domain::Errc::internal, "cancel consumer crashed");
     }
     canceller_.busy = false;
