@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "bench/bench.h"
+#include "bench/real_bench.h"
 #include "cli/args.h"
 #include "cli/pool.h"
 #include "cli/real_cli.h"
@@ -43,7 +44,7 @@ const char* kUsage =
     "  conformance [--variant V] [--sequences N] [--seed S] [--json]\n"
     "         generated sequences in simulation and on real infrastructure, compared order by order\n"
     "  infra  up|down|status|env        (run by ./dwsim) start and stop the local PostgreSQL and Kafka\n"
-    "  bench  [--json] [--quick]\n"
+    "  bench  [--json] [--quick] [--mode sim|real]\n"
     "         simulated throughput, cases and time to first failure over 21 seeds, prove's duration\n"
     "  test   (run by ./dwsim only) install, build and run the full ctest suite\n"
     "\n"
@@ -151,7 +152,7 @@ int replay(const std::vector<std::string>& argv) {
   c.variant = variant_flag(a, c.variant);
   if (auto consumer = consumer_flag(a)) c.consumer = *consumer;
   c.seed = a.u64("seed", c.seed);
-  if (mode == "real") return replay_real(c, a.has("json"), source, a.positive_int("tick-ms", 20, 10'000));
+  if (mode == "real") return replay_real(c, a.has("json"), source, a.positive_int("tick-ms", 40, 10'000));
   scenarios::RunOptions options;
   options.keep_trace = true;
   const auto r = scenarios::run_in_simulation(c, options);
@@ -206,8 +207,16 @@ int dispatch(int argc, char** argv) {
   if (command == "smoke") return smoke_command(rest);
   if (command == "conformance") return conformance_command(rest);
   if (command == "bench") {
-    Args a(rest, {"seed"}, {"json", "quick"});
+    Args a(rest, {"seed", "mode"}, {"json", "quick"});
     if (!a.positional().empty()) throw UsageError("unexpected argument '" + a.positional()[0] + "'");
+    const std::string mode = a.value("mode").value_or("sim");
+    if (mode != "sim" && mode != "real") throw UsageError("--mode is sim or real, not '" + mode + "'");
+    if (mode == "real") {
+      std::string error;
+      const int rc = bench::run_real(std::cout, a.has("json"), a.has("quick"), a.u64("seed", 1), &error);
+      if (rc == kExitInfra) std::cerr << "dwsim: " << error << "\n";
+      return rc;
+    }
     return bench::run(std::cout, a.has("json"), a.has("quick"), a.u64("seed", 1)) ? kExitOk : kExitViolated;
   }
   if (command == "help" || command == "--help" || command == "-h") {

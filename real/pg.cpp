@@ -493,10 +493,11 @@ Result<std::vector<RealCharge>> read_charges(pqxx::connection& c) {
   try {
     pqxx::work tx(c);
     std::vector<RealCharge> out;
-    for (const auto& row : tx.exec("SELECT order_id::text, amount::text FROM billing_charges ORDER BY id")) {
+    for (const auto& row : tx.exec("SELECT order_id::text, amount::text, (extract(epoch from charged_at) * 1000000)::bigint "
+                                   "FROM billing_charges ORDER BY id")) {
       auto amount = money_of(row[1]);
       if (!amount) return amount.error();
-      out.push_back(RealCharge{uuid_of(row[0]), *amount});
+      out.push_back(RealCharge{uuid_of(row[0]), *amount, row[2].as<std::int64_t>()});
     }
     return out;
   } catch (const std::exception& e) {
@@ -508,6 +509,24 @@ Result<bool> order_visible(pqxx::connection& c, const Uuid& id) {
   try {
     pqxx::nontransaction tx(c);
     return !tx.exec_params("SELECT 1 FROM orders WHERE id = $1::uuid", id.str()).empty();
+  } catch (const std::exception& e) {
+    return translate_pg(e);
+  }
+}
+
+Result<std::int64_t> insert_backlog(pqxx::connection& c, int rows) {
+  try {
+    pqxx::work tx(c);
+    const auto r = tx.exec_params(
+        "INSERT INTO outbox(event_id, order_id, payload) "
+        "SELECT e, o, format('{\"eventId\":\"%s\",\"orderId\":\"%s\",\"customerId\":"
+        "\"550e8400-e29b-41d4-a716-446655440000\",\"totalAmount\":299.90,\"items\":[{\"productId\":"
+        "\"6ba7b810-9dad-11d1-80b4-00c04fd430c8\",\"quantity\":2,\"unitPrice\":149.95}],"
+        "\"occurredAt\":\"2026-02-21T10:00:00Z\"}', e, o) "
+        "FROM (SELECT gen_random_uuid() AS e, gen_random_uuid() AS o FROM generate_series(1, $1)) s",
+        rows);
+    tx.commit();
+    return static_cast<std::int64_t>(r.affected_rows());
   } catch (const std::exception& e) {
     return translate_pg(e);
   }

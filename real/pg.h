@@ -65,5 +65,6 @@ domain::Result<std::vector<domain::Order>> read_orders(pqxx::connection& c);
 domain::Result<std::vector<RealCharge>> read_charges(pqxx::connection& c);
 domain::Result<bool> order_visible(pqxx::connection& c, const domain::Uuid& id);
 domain::Result<std::pair<std::size_t, std::size_t>> outbox_backlog(pqxx::connection& c);  // rows, rows above cursor
+domain::Result<std::int64_t> insert_backlog(pqxx::connection& c, int rows);
 
 }  // namespace dwsim::real

@@ -431,6 +431,23 @@ Task<Result<void>> World::set_broker(bool up) {
   co_return Result<void>{};
 }
 
+Result<std::int64_t> World::seed_outbox_backlog(int rows) {
+  auto conn = impl_->pool.acquire();
+  if (!conn) return conn.error();
+  auto n = insert_backlog(**conn, rows);
+  impl_->pool.release(std::move(*conn));
+  return n;
+}
+
+Result<std::int64_t> World::outbox_rows() {
+  auto conn = impl_->pool.acquire();
+  if (!conn) return conn.error();
+  auto b = outbox_backlog(**conn);
+  impl_->pool.release(std::move(*conn));
+  if (!b) return b.error();
+  return static_cast<std::int64_t>(b->first);
+}
+
 Task<Result<Observed>> World::observe() {
   Impl& w = *impl_;
   auto observed = co_await offload(w.threads, [&w]() -> Result<Observed> {

@@ -114,6 +114,7 @@ struct WorldOptions {
 struct RealCharge {
   domain::Uuid order_id;
   domain::Money amount;
+  std::int64_t charged_us = 0;  // wall clock (the billing transaction's start)
 };
 struct Observed {
   std::vector<domain::Order> orders;               // committed, by created_at
@@ -164,6 +165,11 @@ class World {
   bool broker_up() const;
 
   domain::Task<domain::Result<Observed>> observe();
+
+  // Benchmarks: fills the outbox with `rows` committed order.created rows
+  // (one INSERT ... SELECT generate_series), returns their count.
+  domain::Result<std::int64_t> seed_outbox_backlog(int rows);
+  domain::Result<std::int64_t> outbox_rows();
 
   // The run's timeline ("t=12ms  service#3  -> kafka.send(...)").
   void note(ProcessId process, int index, const std::string& what);

@@ -29,7 +29,7 @@
 namespace dwsim::scenarios {
 
 struct RealRunOptions {
-  std::chrono::milliseconds tick{20};
+  std::chrono::milliseconds tick{40};
   int relay_batch = 100;
   int consume_batch = 100;
   std::chrono::seconds liveness_bound{60};
