@@ -399,13 +399,19 @@ void PgPool::release(std::unique_ptr<pqxx::connection> c) {
 Task<Result<std::unique_ptr<domain::UnitOfWork>>> PgDatabase::begin() {
   using Begun = std::pair<std::unique_ptr<pqxx::connection>, std::unique_ptr<pqxx::work>>;
   auto begun = co_await offload(threads_, [this]() -> Result<Begun> {
-    auto conn = pool_.acquire();
-    if (!conn) return conn.error();
-    try {
-      auto tx = std::make_unique<pqxx::work>(**conn);
-      return Begun{std::move(*conn), std::move(tx)};
-    } catch (const std::exception& e) {
-      return translate_pg(e);
+    // A pooled connection may have died with the server (a PostgreSQL
+    // restart): on a broken connection, reconnect once.
+    for (int attempt = 0;; ++attempt) {
+      auto conn = attempt == 0 ? pool_.acquire() : pool_.connect();
+      if (!conn) return conn.error();
+      try {
+        auto tx = std::make_unique<pqxx::work>(**conn);
+        return Begun{std::move(*conn), std::move(tx)};
+      } catch (const pqxx::broken_connection& e) {
+        if (attempt > 0) return translate_pg(e);
+      } catch (const std::exception& e) {
+        return translate_pg(e);
+      }
     }
   });
   step_.check();

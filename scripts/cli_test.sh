@@ -62,6 +62,16 @@ for args in "prove --cases 0" "prove --bogus" "check" "check --variant nope" "re
   [ "$lines" -eq 1 ] || { echo "FAIL: '$args' printed $lines error lines"; cat /tmp/dwsim_cli_err.$$; fail=1; }
   grep -q '^dwsim: ' /tmp/dwsim_cli_err.$$ || { echo "FAIL: '$args' error lacks the dwsim: prefix"; fail=1; }
 done
+t "unreachable PostgreSQL: exit 4 within 10 s, the error names the address"
+start=$(date +%s)
+DWSIM_PG_URL=postgresql://mars:mars@127.0.0.1:1/orders_db expect_rc 4 "$bin" smoke
+elapsed=$(( $(date +%s) - start ))
+[ "$elapsed" -le 10 ] || { echo "FAIL: took ${elapsed}s"; fail=1; }
+grep -q '127.0.0.1:1' /tmp/dwsim_cli_err.$$ || { echo "FAIL: address not named: $(cat /tmp/dwsim_cli_err.$$)"; fail=1; }
+for args in "scenario" "scenario nope" "scenario lost-event --mode moon" "replay --mode moon create" \
+            "conformance --sequences 0" "bench --mode moon" "smoke extra"; do
+  eval "expect_rc 2 \"$bin\" $args"
+done
 rm -f /tmp/dwsim_cli_out.$$ /tmp/dwsim_cli_err.$$
 [ "$fail" -eq 0 ] && echo "cli: ok"
 exit "$fail"

@@ -139,6 +139,24 @@ PY
       *) echo "FAIL: migrations not recorded in order"; fail=1 ;;
     esac
     ;;
+  faults)
+    # The broker killed (SIGKILL) and restarted: its log survived, the smoke test passes again.
+    bash "$root/scripts/infra.sh" broker-stop --kill >&2
+    DWSIM_KAFKA_BROKERS=127.0.0.1:9092 timeout 20 "$bin" smoke >"$out" 2>"$err"
+    rc=$?
+    if [ "$rc" -eq 4 ] && grep -q '127.0.0.1:9092' "$err"; then
+      echo "ok:   broker down: exit 4 naming the address: $(head -n 1 "$err")"
+    else
+      echo "FAIL: broker down gave exit $rc: $(cat "$err")"; fail=1
+    fi
+    bash "$root/scripts/infra.sh" broker-start >&2
+    if "$bin" smoke >"$out" 2>"$err"; then echo "ok:   smoke passes after SIGKILL + restart of the broker"; else
+      echo "FAIL: smoke after broker restart"; cat "$out" "$err"; fail=1; fi
+    # PostgreSQL stopped and started again: the next runs work.
+    bash "$root/scripts/infra.sh" pg-stop >&2 && bash "$root/scripts/infra.sh" pg-start >&2
+    if "$bin" conformance --variant outbox --sequences 3 >"$out" 2>"$err"; then
+      echo "ok:   runs after a PostgreSQL restart"; else echo "FAIL: after PostgreSQL restart"; cat "$out" "$err"; fail=1; fi
+    ;;
   *)
     echo "unknown real test '$test'"; exit 2 ;;
 esac
