@@ -60,6 +60,9 @@ class Outbox {
   virtual Task<Result<std::vector<OutboxRow>>> claim(int limit) = 0;
   // DELETE by primary key.
   virtual Task<Result<void>> remove(std::int64_t id) = 0;
+  // DELETE of several rows by primary key; the default removes them one by
+  // one and stops at the first error.
+  virtual Task<Result<void>> remove_all(const std::vector<std::int64_t>& ids);
   // The cursor variant: SELECT ... WHERE id > cursor ORDER BY id LIMIT n.
   virtual Task<Result<std::vector<OutboxRow>>> read_after(std::int64_t cursor, int limit) = 0;
   virtual Task<Result<std::int64_t>> load_cursor() = 0;
@@ -104,6 +107,11 @@ class EventPublisher {
  public:
   virtual ~EventPublisher() = default;
   virtual Task<Result<void>> publish(const OrderCreatedEvent& event) = 0;
+  // Publishes a batch and waits for every delivery report; result i is event
+  // i's report. An implementation may have the records in flight together
+  // (the real producer pipelines them). The default publishes one at a time
+  // and stops at the first failure: the rest report Errc::aborted, unsent.
+  virtual Task<std::vector<Result<void>>> publish_all(const std::vector<OrderCreatedEvent>& events);
 };
 
 struct MalformedEvent {

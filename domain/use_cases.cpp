@@ -112,6 +112,10 @@ Task<Result<CreateOutcome>> create_dual_write(ServicePorts& ports, const CreateO
   co_return outcome;
 }
 
+// The outbox relay: claim a batch (SKIP LOCKED), publish it and wait for
+// every delivery report, then delete exactly the rows whose report said
+// delivered, by primary key, in the claiming transaction. A row after a
+// failed report stays (it may still have reached the log: at-least-once).
 Task<StepReport> relay_claiming(RelayPorts& ports, int batch) {
   StepReport report;
   auto begun = co_await ports.db.begin();
@@ -123,20 +127,30 @@ Task<StepReport> relay_claiming(RelayPorts& ports, int batch) {
     co_return StepReport{0, false, rows.error()};
   }
   report.exhausted = static_cast<int>(rows->size()) < batch;
-  for (const OutboxRow& row : *rows) {
-    auto published = co_await ports.publisher.publish(row.event);
-    if (!published) {
-      report.error = published.error();
+  std::vector<OrderCreatedEvent> events;
+  events.reserve(rows->size());
+  for (const OutboxRow& row : *rows) events.push_back(row.event);
+  const auto reports = co_await ports.publisher.publish_all(events);
+  std::vector<std::int64_t> delivered;
+  delivered.reserve(rows->size());
+  for (std::size_t i = 0; i < rows->size(); ++i) {
+    if (!reports[i]) {
+      report.error = reports[i].error();
       report.exhausted = false;
       break;
     }
     ports.crash.reach(CrashPoint::after_publish_before_mark);
-    auto removed = co_await tx->outbox().remove(row.id);
+    delivered.push_back((*rows)[i].id);
+  }
+  if (!delivered.empty()) {
+    auto removed = co_await tx->outbox().remove_all(delivered);
     if (!removed) {
+      co_await tx->rollback();
       report.error = removed.error();
-      break;
+      report.exhausted = false;
+      co_return report;
     }
-    ++report.processed;
+    report.processed = static_cast<int>(delivered.size());
   }
   if (report.processed == 0) {
     co_await tx->rollback();
@@ -268,6 +282,29 @@ Task<Result<void>> bill(ConsumerKind kind, ConsumerPorts& ports, const OrderCrea
 }
 
 }  // namespace
+
+Task<std::vector<Result<void>>> EventPublisher::publish_all(const std::vector<OrderCreatedEvent>& events) {
+  std::vector<Result<void>> out;
+  out.reserve(events.size());
+  bool failed = false;
+  for (const OrderCreatedEvent& e : events) {
+    if (failed) {
+      out.push_back(make_error(Errc::aborted, "not sent: an earlier record of the batch failed"));
+      continue;
+    }
+    out.push_back(co_await publish(e));
+    failed = !out.back();
+  }
+  co_return out;
+}
+
+Task<Result<void>> Outbox::remove_all(const std::vector<std::int64_t>& ids) {
+  for (std::int64_t id : ids) {
+    auto removed = co_await remove(id);
+    if (!removed) co_return removed;
+  }
+  co_return Result<void>{};
+}
 
 const char* crash_point_name(CrashPoint p) {
   switch (p) {

@@ -166,33 +166,71 @@ KafkaProducer::~KafkaProducer() {
 
 Result<void> KafkaProducer::send(const std::string& topic, const std::string& key, const std::string& payload,
                                  const std::optional<std::string>& idempotency_key) {
-  Reports::Pending pending;
-  RdKafka::Headers* headers = RdKafka::Headers::create();
-  if (idempotency_key) headers->add("idempotency-key", *idempotency_key);
-  const RdKafka::ErrorCode queued = producer_->produce(
-      topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY, const_cast<char*>(payload.data()),
-      payload.size(), key.data(), key.size(), 0, headers, &pending);
-  if (queued != RdKafka::ERR_NO_ERROR) {
-    delete headers;  // ownership passes only on success
-    return kafka_error(queued, "produce to " + topic);
+  return std::move(send_all(topic, {Record{key, payload, idempotency_key}})[0]);
+}
+
+namespace {
+
+Result<void> report_result(RdKafka::ErrorCode err, const std::string& topic) {
+  if (err == RdKafka::ERR_NO_ERROR) return {};
+  if (err == RdKafka::ERR__MSG_TIMED_OUT) {
+    return make_error(Errc::unavailable, "Expiring 1 record(s) for " + topic + ": 3000 ms has passed since batch "
+                                         "creation (broker unreachable: " + RdKafka::err2str(err) + ")");
   }
-  // message.timeout.ms bounds the report; the extra second is slack.
+  return kafka_error(err, "delivery to " + topic);
+}
+
+}  // namespace
+
+std::vector<Result<void>> KafkaProducer::send_all(const std::string& topic, const std::vector<Record>& records) {
+  std::vector<Reports::Pending> pending(records.size());
+  std::vector<Result<void>> out(records.size());
+  std::vector<bool> queued(records.size(), false);
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const Record& r = records[i];
+    RdKafka::Headers* headers = RdKafka::Headers::create();
+    if (r.idempotency_key) headers->add("idempotency-key", *r.idempotency_key);
+    RdKafka::ErrorCode e = RdKafka::ERR__QUEUE_FULL;
+    for (int tries = 0; tries < 1000 && e == RdKafka::ERR__QUEUE_FULL; ++tries) {
+      e = producer_->produce(topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
+                             const_cast<char*>(r.payload.data()), r.payload.size(), r.key.data(), r.key.size(), 0,
+                             headers, &pending[i]);
+      if (e == RdKafka::ERR__QUEUE_FULL) producer_->poll(5);
+    }
+    if (e != RdKafka::ERR_NO_ERROR) {
+      delete headers;  // ownership passes only on success
+      out[i] = kafka_error(e, "produce to " + topic);
+      continue;
+    }
+    queued[i] = true;
+  }
+  // message.timeout.ms bounds each report; the extra second is slack.
   const auto deadline = Clock::now() + std::chrono::milliseconds(4000);
-  while (!pending.done.load(std::memory_order_acquire)) {
-    producer_->poll(5);
-    if (Clock::now() > deadline && !pending.done.load(std::memory_order_acquire)) {
+  auto all_done = [&] {
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      if (queued[i] && !pending[i].done.load(std::memory_order_acquire)) return false;
+    }
+    return true;
+  };
+  while (!all_done()) {
+    producer_->poll(1);
+    if (Clock::now() > deadline && !all_done()) {
       // Never leave a report pointing at this frame.
       producer_->purge(RdKafka::Producer::PURGE_QUEUE | RdKafka::Producer::PURGE_INFLIGHT);
-      while (!pending.done.load(std::memory_order_acquire)) producer_->poll(5);
-      return make_error(Errc::timeout, "no delivery report for " + topic + " within 4000 ms");
+      while (!all_done()) producer_->poll(5);
+      for (std::size_t i = 0; i < records.size(); ++i) {
+        if (queued[i] && pending[i].err != RdKafka::ERR_NO_ERROR) {
+          out[i] = make_error(Errc::timeout, "no delivery report for " + topic + " within 4000 ms");
+          queued[i] = false;
+        }
+      }
+      break;
     }
   }
-  if (pending.err == RdKafka::ERR_NO_ERROR) return {};
-  if (pending.err == RdKafka::ERR__MSG_TIMED_OUT) {
-    return make_error(Errc::unavailable, "Expiring 1 record(s) for " + topic + ": 3000 ms has passed since batch "
-                                         "creation (broker unreachable: " + RdKafka::err2str(pending.err) + ")");
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    if (queued[i]) out[i] = report_result(pending[i].err, topic);
   }
-  return kafka_error(pending.err, "delivery to " + topic);
+  return out;
 }
 
 void KafkaProducer::flush(std::chrono::milliseconds limit) { producer_->flush(static_cast<int>(limit.count())); }

@@ -46,6 +46,14 @@ class KafkaProducer {
   // timeout (sent, no report: the record may be in the log).
   domain::Result<void> send(const std::string& topic, const std::string& key, const std::string& payload,
                             const std::optional<std::string>& idempotency_key);
+  struct Record {
+    std::string key;
+    std::string payload;
+    std::optional<std::string> idempotency_key;
+  };
+  // Produces every record (in flight together), then waits for every
+  // delivery report; result i is record i's. Errors as for send().
+  std::vector<domain::Result<void>> send_all(const std::string& topic, const std::vector<Record>& records);
   // Waits for every outstanding report (graceful shutdown).
   void flush(std::chrono::milliseconds limit);
   // Opens the session before the first real record: acquires the idempotent

@@ -192,6 +192,18 @@ class PgUnitOfWork final : public domain::UnitOfWork,
     });
   }
 
+  Task<Result<void>> remove_all(const std::vector<std::int64_t>& ids) override {
+    std::string array = "{";
+    for (std::size_t i = 0; i < ids.size(); ++i) array += (i ? "," : "") + std::to_string(ids[i]);
+    array += "}";
+    step_.note("DELETE FROM outbox WHERE id = ANY(" + std::to_string(ids.size()) + " ids)");
+    const std::string* arr = &array;
+    co_return co_await run([arr, this]() -> Result<void> {
+      tx_->exec_params("DELETE FROM outbox WHERE id = ANY($1::bigint[])", *arr);
+      return {};
+    });
+  }
+
   Task<Result<std::vector<domain::OutboxRow>>> read_after(std::int64_t cursor, int limit) override {
     auto rows = co_await run([&]() -> Result<std::vector<domain::OutboxRow>> {
       return rows_of(tx_->exec_params(
