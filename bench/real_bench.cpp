@@ -2,7 +2,7 @@
 // measured on the PostgreSQL and Kafka broker of `./dwsim infra up`:
 //   - create-order throughput with 1, 8 and 32 concurrent clients, dual-write
 //     vs outbox (the same use cases the simulator runs);
-//   - the relay's drain rate from an outbox backlog;
+//   - the relay's drain rate from an outbox backlog (batch 100 and 1,000);
 //   - latency from create committed to event consumed by billing (p50, p99);
 //   - wall time per command sequence, simulation vs real.
 // Wall-clock timing lives here, never in the simulator.

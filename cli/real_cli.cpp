@@ -286,6 +286,9 @@ int smoke_command(const std::vector<std::string>& argv) {
                 matches == 1)) {
         co_return false;
       }
+      // A poison message first: the consumer must log it, skip it and go on.
+      const bool poisoned = co_await world->publish_raw_cancel(order_id.str(), "{\"orderId\": not json");
+      if (!step("publish a malformed order.cancelled (poison message)", poisoned)) co_return false;
       domain::OrderCancelledEvent cancel{ids.next(), order_id, "smoke-test", world->clock().now()};
       const bool sent = co_await world->publish_cancel(cancel);
       if (!step("publish order.cancelled {orderId, reason: \"smoke-test\"}", sent)) co_return false;
@@ -297,12 +300,15 @@ int smoke_command(const std::vector<std::string>& argv) {
       auto clog = world->log(cs);
       domain::ServicePorts cancel_ports{*cdb, *cpub, world->clock(), ids, *ccrash, *clog};
       int handled = 0;
-      for (int round = 0; round < 50 && handled == 0; ++round) {
+      for (int round = 0; round < 50 && handled < 2; ++round) {
         auto r = co_await domain::cancel_consume_once(cancel_ports, *source, 100);
         handled += r.processed;
       }
-      step("order.cancelled consumer (group order-service) handled " + std::to_string(handled) + " record(s)",
-           handled >= 1);
+      int poison_logged = 0;
+      for (const auto& w : world->take_warnings()) poison_logged += w.find("poison message skipped") != std::string::npos;
+      step("order.cancelled consumer (group order-service) handled " + std::to_string(handled) +
+               " record(s); poison messages logged and skipped: " + std::to_string(poison_logged),
+           handled == 2 && poison_logged == 1);
       real::Step gs(*world, real::ProcessId::service, 4, {});
       auto gdb = world->database(gs, false);
       auto got = co_await domain::get_order(*gdb, order_id);

@@ -41,6 +41,8 @@ Errc errc_of(RdKafka::ErrorCode code) {
     case RdKafka::ERR_COORDINATOR_NOT_AVAILABLE:
     case RdKafka::ERR_NOT_COORDINATOR:
     case RdKafka::ERR__WAIT_COORD:
+    case RdKafka::ERR_COORDINATOR_LOAD_IN_PROGRESS:
+    case RdKafka::ERR__TIMED_OUT_QUEUE:
       return Errc::unavailable;
     case RdKafka::ERR__TIMED_OUT:
     case RdKafka::ERR__MSG_TIMED_OUT:
@@ -118,6 +120,21 @@ struct PartitionList {
   std::vector<RdKafka::TopicPartition*> v;
   ~PartitionList() { RdKafka::TopicPartition::destroy(v); }
 };
+
+// The group's committed offsets. Right after a broker restart the group
+// coordinator moves or is still loading: those answers are retried for up to
+// 15 s before they become an error.
+RdKafka::ErrorCode committed_with_retry(RdKafka::KafkaConsumer& c, std::vector<RdKafka::TopicPartition*>& parts) {
+  const auto deadline = Clock::now() + std::chrono::seconds(15);
+  for (;;) {
+    const RdKafka::ErrorCode e = c.committed(parts, 5000);
+    if (e == RdKafka::ERR_NO_ERROR || (errc_of(e) != Errc::unavailable && errc_of(e) != Errc::timeout) ||
+        Clock::now() > deadline) {
+      return e;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
 
 }  // namespace
 
@@ -261,7 +278,7 @@ Result<std::unique_ptr<KafkaConsumer>> KafkaConsumer::create(const std::string& 
   c->consumer_ = std::move(*consumer);
   PartitionList list;
   for (int p : c->partitions_) list.v.push_back(RdKafka::TopicPartition::create(topic, p));
-  const RdKafka::ErrorCode got = c->consumer_->committed(list.v, 5000);
+  const RdKafka::ErrorCode got = committed_with_retry(*c->consumer_, list.v);
   if (got != RdKafka::ERR_NO_ERROR) return kafka_error(got, "reading the committed offsets of group " + group);
   for (auto* tp : list.v) {
     c->committed_[tp->partition()] = tp->offset() >= 0 ? tp->offset() : RdKafka::Topic::OFFSET_BEGINNING;
@@ -362,7 +379,7 @@ Result<void> KafkaConsumer::wait_ready(std::chrono::milliseconds limit) {
 Result<std::int64_t> KafkaConsumer::lag() {
   PartitionList list;
   for (int p : partitions_) list.v.push_back(RdKafka::TopicPartition::create(topic_, p));
-  const RdKafka::ErrorCode got = consumer_->committed(list.v, 5000);
+  const RdKafka::ErrorCode got = committed_with_retry(*consumer_, list.v);
   if (got != RdKafka::ERR_NO_ERROR) return kafka_error(got, "reading committed offsets");
   std::int64_t lag = 0;
   for (auto* tp : list.v) {

@@ -439,6 +439,24 @@ Task<bool> World::publish_cancel(const domain::OrderCancelledEvent& event) {
   co_return sent.has_value();
 }
 
+Task<bool> World::publish_raw_cancel(const std::string& key, const std::string& payload) {
+  Impl& w = *impl_;
+  const std::string* k = &key;
+  const std::string* v = &payload;
+  auto sent = co_await offload(w.threads, [&w, k, v]() -> Result<void> {
+    {
+      std::lock_guard<std::mutex> lock(w.mu);
+      if (!w.external) {
+        auto made = KafkaProducer::create(w.endpoints.kafka_brokers);
+        if (!made) return made.error();
+        w.external = std::move(*made);
+      }
+    }
+    return w.external->send(domain::kTopicOrderCancelled, *k, *v, std::nullopt);
+  });
+  co_return sent.has_value();
+}
+
 Task<Result<void>> World::set_broker(bool up) {
   Impl& w = *impl_;
   const std::string cmd = "bash '" + w.options.infra_script + "' " + (up ? "broker-start" : "broker-stop") + " >&2";

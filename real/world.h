@@ -160,6 +160,8 @@ class World {
   std::uint32_t incarnation(ProcessId process) const;
   // Another service publishes order.cancelled. False if the broker refused it.
   domain::Task<bool> publish_cancel(const domain::OrderCancelledEvent& event);
+  // Publishes raw bytes on order.cancelled (a poison message, for tests).
+  domain::Task<bool> publish_raw_cancel(const std::string& key, const std::string& payload);
   // Broker outage window: stops (SIGTERM) / starts the local broker.
   domain::Task<domain::Result<void>> set_broker(bool up);
   bool broker_up() const;

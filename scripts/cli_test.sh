@@ -62,6 +62,19 @@ for args in "prove --cases 0" "prove --bogus" "check" "check --variant nope" "re
   [ "$lines" -eq 1 ] || { echo "FAIL: '$args' printed $lines error lines"; cat /tmp/dwsim_cli_err.$$; fail=1; }
   grep -q '^dwsim: ' /tmp/dwsim_cli_err.$$ || { echo "FAIL: '$args' error lacks the dwsim: prefix"; fail=1; }
 done
+t "scenario --mode sim: the seed's table in simulation (no infrastructure needed)"
+sc() {  # sc <scenario> <variant> <want rc> <python expression over d>
+  expect_rc "$3" "$bin" scenario "$1" --mode sim --variant "$2" --json
+  python3 -c "import json,sys; d=json.load(open('/tmp/dwsim_cli_out.$$')); sys.exit(0 if ($4) else 1)" \
+    || { echo "FAIL: scenario $1 --variant $2: $(cat /tmp/dwsim_cli_out.$$)"; fail=1; }
+}
+sc phantom-event dual-write 1 'not d["existsInDb"] and d["eventInKafka"] and d["clientSaw"]==200'
+sc lost-event dual-write 1 'd["existsInDb"] and not d["eventInKafka"] and d["clientSaw"]==201'
+sc natural-phantom dual-write 1 'not d["existsInDb"] and d["eventInKafka"] and d["clientSaw"]==500'
+sc cursor-gap outbox-cursor 1 '"lost-event" in d["violations"]'
+sc relay-crash-duplicate outbox 1 'd["violations"]==["duplicate-event"] and d["charges"]==1'
+for s in happy-path phantom-event lost-event natural-phantom cursor-gap; do sc "$s" outbox 0 'd["violations"]==[]'; done
+
 t "unreachable PostgreSQL: exit 4 within 10 s, the error names the address"
 start=$(date +%s)
 DWSIM_PG_URL=postgresql://mars:mars@127.0.0.1:1/orders_db expect_rc 4 "$bin" smoke
