@@ -91,12 +91,9 @@ Throughput create_throughput(real::World& world, domain::Variant variant, int cl
     while (Clock::now() < until) {
       const std::uint32_t n = next++;
       real::Step step(world, real::ProcessId::service, static_cast<int>(n), {});
-      auto db = world.database(step, domain::uses_write_behind(variant));
-      auto publisher = world.publisher(step);
-      auto crash = world.crash_points(step);
-      auto log = world.log(step);
+      auto p = world.ports(step, domain::uses_write_behind(variant));
       scenarios::CommandIds ids(seed, n);
-      domain::ServicePorts ports{*db, *publisher, world.clock(), ids, *crash, *log};
+      domain::ServicePorts ports{*p.db, *p.publisher, world.clock(), ids, *p.crash, *p.log};
       const auto s = Clock::now();
       auto r = co_await domain::create_order(variant, ports, sample_request());
       if (r && !r->publish_failed) {
@@ -130,11 +127,8 @@ Drain relay_drain(real::World& world, int rows, double limit_s, int batch) {
   const auto t0 = Clock::now();
   run_on(world, [&]() -> Task<void> {
     real::Step step(world, real::ProcessId::relay_a, 1, {});
-    auto db = world.database(step, false);
-    auto publisher = world.publisher(step);
-    auto crash = world.crash_points(step);
-    auto log = world.log(step);
-    domain::RelayPorts ports{*db, *publisher, *crash, *log};
+    auto p = world.ports(step);
+    domain::RelayPorts ports{*p.db, *p.publisher, *p.crash, *p.log};
     domain::RelayState state;
     while (since_ms(t0) < limit_s * 1000) {
       auto r = co_await domain::relay_once(domain::Variant::outbox, ports, state, batch);
@@ -161,11 +155,8 @@ Latency end_to_end(real::World& world, int orders, std::uint64_t seed) {
   run_on(world, [&]() -> Task<void> {
     auto relay = [&]() -> Task<void> {
       real::Step step(world, real::ProcessId::relay_a, 0, {});
-      auto db = world.database(step, false);
-      auto publisher = world.publisher(step);
-      auto crash = world.crash_points(step);
-      auto log = world.log(step);
-      domain::RelayPorts ports{*db, *publisher, *crash, *log};
+      auto p = world.ports(step);
+      domain::RelayPorts ports{*p.db, *p.publisher, *p.crash, *p.log};
       domain::RelayState state;
       int idle = 0;
       while (creating || idle < 20) {
@@ -180,11 +171,8 @@ Latency end_to_end(real::World& world, int orders, std::uint64_t seed) {
     };
     auto billing = [&]() -> Task<void> {
       real::Step step(world, real::ProcessId::billing, 0, {});
-      auto db = world.database(step, false);
-      auto source = world.source(step);
-      auto crash = world.crash_points(step);
-      auto log = world.log(step);
-      domain::ConsumerPorts ports{*db, *source, *crash, *log};
+      auto p = world.ports(step);
+      domain::ConsumerPorts ports{*p.db, *p.source, *p.crash, *p.log};
       int idle = 0;
       while (creating || idle < 10) {
         auto r = co_await domain::billing_consume_once(domain::ConsumerKind::inbox, ports, 100);
@@ -195,12 +183,9 @@ Latency end_to_end(real::World& world, int orders, std::uint64_t seed) {
     boost::asio::co_spawn(world.io(), billing(), boost::asio::detached);
     for (int n = 1; n <= orders; ++n) {
       real::Step step(world, real::ProcessId::service, n, {});
-      auto db = world.database(step, false);
-      auto publisher = world.publisher(step);
-      auto crash = world.crash_points(step);
-      auto log = world.log(step);
+      auto p = world.ports(step);
       scenarios::CommandIds ids(seed, static_cast<std::uint32_t>(n));
-      domain::ServicePorts ports{*db, *publisher, world.clock(), ids, *crash, *log};
+      domain::ServicePorts ports{*p.db, *p.publisher, world.clock(), ids, *p.crash, *p.log};
       auto r = co_await domain::create_order(domain::Variant::outbox, ports, sample_request());
       if (r) committed_us[r->order_id] = wall_us();
       co_await sleep_ms(world, 10);

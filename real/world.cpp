@@ -389,6 +389,10 @@ Result<void> World::begin_run(std::uint64_t run_id) {
   return {};
 }
 
+World::StepPorts World::ports(Step& step, bool write_behind) {
+  return StepPorts{database(step, write_behind), publisher(step), source(step), crash_points(step), log(step)};
+}
+
 std::unique_ptr<domain::Database> World::database(Step& step, bool write_behind) {
   return std::make_unique<PgDatabase>(impl_->pool, impl_->threads, step, write_behind);
 }

@@ -147,6 +147,16 @@ class World {
   // consumer groups at them, so a run sees only its own records.
   domain::Result<void> begin_run(std::uint64_t run_id);
 
+  // Every port of one step, owned together; they live as long as the step.
+  struct StepPorts {
+    std::unique_ptr<domain::Database> db;
+    std::unique_ptr<domain::EventPublisher> publisher;
+    std::unique_ptr<domain::EventSource> source;  // used by billing and canceller steps
+    std::unique_ptr<domain::CrashPoints> crash;
+    std::unique_ptr<domain::Log> log;
+  };
+  StepPorts ports(Step& step, bool write_behind = false);
+
   // Ports of one step. The returned objects live as long as the step.
   std::unique_ptr<domain::Database> database(Step& step, bool write_behind);
   std::unique_ptr<domain::EventPublisher> publisher(Step& step);

@@ -171,12 +171,9 @@ class RealDriver {
 
   domain::Task<void> client_create(std::uint32_t i, Command cmd) {
     real::Step step(world_, ProcessId::service, static_cast<int>(i), faults_of(cmd, options_.tick));
-    auto db = world_.database(step, domain::uses_write_behind(case_.variant));
-    auto publisher = world_.publisher(step);
-    auto crash = world_.crash_points(step);
-    auto log = world_.log(step);
+    auto p = world_.ports(step, domain::uses_write_behind(case_.variant));
     CommandIds ids(case_.seed, i);
-    domain::ServicePorts ports{*db, *publisher, world_.clock(), ids, *crash, *log};
+    domain::ServicePorts ports{*p.db, *p.publisher, world_.clock(), ids, *p.crash, *p.log};
     const domain::CreateOrderRequest request = request_for(cmd);
     RequestRecord rec;
     rec.command_index = static_cast<int>(i) - 1;
@@ -227,11 +224,8 @@ class RealDriver {
   domain::Task<domain::StepReport> run_relay(ProcessId id, ProcessState& p, std::uint32_t i, real::StepFaults f) {
     p.busy = true;
     real::Step step(world_, id, static_cast<int>(i), f);
-    auto db = world_.database(step, false);
-    auto publisher = world_.publisher(step);
-    auto crash = world_.crash_points(step);
-    auto log = world_.log(step);
-    domain::RelayPorts ports{*db, *publisher, *crash, *log};
+    auto sp = world_.ports(step);
+    domain::RelayPorts ports{*sp.db, *sp.publisher, *sp.crash, *sp.log};
     domain::StepReport report;
     try {
       report = co_await domain::relay_once(case_.variant, ports, p.relay, options_.relay_batch);
@@ -247,11 +241,8 @@ class RealDriver {
   domain::Task<domain::StepReport> run_billing(std::uint32_t i, real::StepFaults f) {
     billing_.busy = true;
     real::Step step(world_, ProcessId::billing, static_cast<int>(i), f);
-    auto db = world_.database(step, false);
-    auto source = world_.source(step);
-    auto crash = world_.crash_points(step);
-    auto log = world_.log(step);
-    domain::ConsumerPorts ports{*db, *source, *crash, *log};
+    auto p = world_.ports(step);
+    domain::ConsumerPorts ports{*p.db, *p.source, *p.crash, *p.log};
     domain::StepReport report;
     try {
       report = co_await domain::billing_consume_once(case_.consumer, ports, options_.consume_batch);
@@ -266,16 +257,12 @@ class RealDriver {
   domain::Task<domain::StepReport> run_canceller(std::uint32_t i) {
     canceller_.busy = true;
     real::Step step(world_, ProcessId::canceller, static_cast<int>(i), {});
-    auto db = world_.database(step, false);
-    auto publisher = world_.publisher(step);
-    auto source = world_.source(step);
-    auto crash = world_.crash_points(step);
-    auto log = world_.log(step);
+    auto p = world_.ports(step);
     CommandIds ids(case_.seed, i);
-    domain::ServicePorts ports{*db, *publisher, world_.clock(), ids, *crash, *log};
+    domain::ServicePorts ports{*p.db, *p.publisher, world_.clock(), ids, *p.crash, *p.log};
     domain::StepReport report;
     try {
-      report = co_await domain::cancel_consume_once(ports, *source, options_.consume_batch);
+      report = co_await domain::cancel_consume_once(ports, *p.source, options_.consume_batch);
     } catch (const real::ProcessCrashed& e) {
       restart_if_crashed_here(e, ProcessId::canceller);
       report.error = domain::make_error(domain::Errc::internal, "cancel consumer crashed");
