@@ -97,17 +97,21 @@ struct World::Impl {
     return slot.get();
   }
 
+  // The consumer of a billing or canceller process, started on first use. The
+  // start (up to seconds) happens outside the lock, so producers stay usable.
   Result<KafkaConsumer*> consumer(ProcessId p) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      if (auto it = consumers.find(p); it != consumers.end() && it->second) return it->second.get();
+    }
+    const bool billing = p == ProcessId::billing;
+    auto made = KafkaConsumer::create(endpoints.kafka_brokers, billing ? billing_group : cancel_group,
+                                      billing ? domain::kTopicOrderCreated : domain::kTopicOrderCancelled);
+    if (!made) return made.error();
+    (void)(*made)->wait_ready(std::chrono::milliseconds(3000));  // a slow start is a latency, not an error
     std::lock_guard<std::mutex> lock(mu);
     auto& slot = consumers[p];
-    if (!slot) {
-      const bool billing = p == ProcessId::billing;
-      auto made = KafkaConsumer::create(endpoints.kafka_brokers, billing ? billing_group : cancel_group,
-                                        billing ? domain::kTopicOrderCreated : domain::kTopicOrderCancelled);
-      if (!made) return made.error();
-      (void)(*made)->wait_ready(std::chrono::milliseconds(3000));  // a slow start is a latency, not an error
-      slot = std::move(*made);
-    }
+    if (!slot) slot = std::move(*made);  // one step per consumer process at a time: no race in practice
     return slot.get();
   }
 };
