@@ -36,9 +36,8 @@ struct SchemaMismatch : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-std::unique_ptr<real::World> open_world(bool write_behind = false) {
+std::unique_ptr<real::World> open_world() {
   real::WorldOptions options;
-  options.write_behind = write_behind;
   real::InfraError why{real::InfraError::other, ""};
   auto world = real::World::open(real::Endpoints::from_env(), options, &why);
   if (!world && why.kind == real::InfraError::migration) throw SchemaMismatch(world.error().message);
@@ -117,7 +116,7 @@ int wrap(const std::function<int()>& body) {
 
 int replay_real(const scenarios::Case& c, bool json_out, const std::string& source, int tick_ms) {
   return wrap([&] {
-    auto world = open_world(domain::uses_write_behind(c.variant));
+    auto world = open_world();
     scenarios::RealRunOptions options;
     options.tick = std::chrono::milliseconds(tick_ms);
     const auto r = run_real_or_throw(*world, c, options);
@@ -343,13 +342,11 @@ int conformance_command(const std::vector<std::string>& argv) {
   const std::uint64_t seed = a.u64("seed", proof::ProveOptions{}.seed);
   const auto options = real_options(a);
   return wrap([&] {
-    std::unique_ptr<real::World> worlds[2];
+    auto world = open_world();
     int divergences = 0, runs = 0, timing_sensitive = 0;
     double sim_ms = 0, real_ms = 0;
     json failures = json::array();
     for (domain::Variant variant : variants) {
-      auto& world = worlds[domain::uses_write_behind(variant) ? 1 : 0];
-      if (!world) world = open_world(domain::uses_write_behind(variant));
       for (int n = 0; n < sequences; ++n) {
         scenarios::Case c;
         c.variant = variant;

@@ -102,7 +102,6 @@ class Step {
 };
 
 struct WorldOptions {
-  bool write_behind = false;  // the seed's ORM: INSERTs flushed just before COMMIT
   bool record_sightings = true;  // billing checks each event's order is visible (early-event)
   int pool_threads = 24;
   std::chrono::milliseconds connect_timeout{5000};
@@ -158,6 +157,7 @@ class World {
   StepPorts ports(Step& step, bool write_behind = false);
 
   // Ports of one step. The returned objects live as long as the step.
+  // write_behind: the seed's ORM (dual-write), INSERTs flushed just before COMMIT.
   std::unique_ptr<domain::Database> database(Step& step, bool write_behind);
   std::unique_ptr<domain::EventPublisher> publisher(Step& step);
   std::unique_ptr<domain::EventSource> source(Step& step);  // billing or canceller, by step.process()
