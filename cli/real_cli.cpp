@@ -239,7 +239,7 @@ int smoke_command(const std::vector<std::string>& argv) {
       return ok;
     };
     const auto seed = static_cast<std::uint64_t>(std::chrono::system_clock::now().time_since_epoch().count());
-    auto begun = world->begin_run(seed);
+    auto begun = world->begin_run();
     if (!begun) throw InfraUnavailable(begun.error().message);
     step("PostgreSQL " + world->endpoints().pg_url + " and broker " + world->endpoints().kafka_brokers +
              " healthy; topics order.created and order.cancelled exist",

@@ -326,7 +326,11 @@ void World::note(ProcessId process, int index, const std::string& what) {
   impl_->timeline.push_back(head + what);
 }
 
-Result<void> World::begin_run(std::uint64_t run_id) {
+double World::elapsed_ms() const {
+  return std::chrono::duration<double, std::milli>(SteadyClock::now() - impl_->t0).count();
+}
+
+Result<void> World::begin_run() {
   Impl& w = *impl_;
   auto conn = w.pool.acquire();
   if (!conn) return conn.error();
@@ -344,7 +348,8 @@ Result<void> World::begin_run(std::uint64_t run_id) {
   // between runs, as a running service's would; a crash replaces them.
   if (w.billing_group == "dwsim-billing") {
     char suffix[32];
-    std::snprintf(suffix, sizeof suffix, "-%016llx", static_cast<unsigned long long>(run_id));
+    const auto stamp = std::chrono::system_clock::now().time_since_epoch().count();
+    std::snprintf(suffix, sizeof suffix, "-%016llx", static_cast<unsigned long long>(stamp));
     w.billing_group += w.options.group_suffix + suffix;
     w.cancel_group += w.options.group_suffix + suffix;
   }

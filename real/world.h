@@ -142,9 +142,13 @@ class World {
   const Endpoints& endpoints() const;
   const WorldOptions& options() const;
 
-  // Empties the tables, remembers the broker's end offsets and starts fresh
-  // consumer groups at them, so a run sees only its own records.
-  domain::Result<void> begin_run(std::uint64_t run_id);
+  // Empties the tables, remembers the broker's end offsets and moves this
+  // world's consumer groups (named once, from the wall clock) to them, so a
+  // run sees only its own records. Restarts the run's clock (elapsed_ms).
+  domain::Result<void> begin_run();
+  // Wall time since begin_run(). Real time is read here, in real/, never by
+  // the runner in scenarios/.
+  double elapsed_ms() const;
 
   // Every port of one step, owned together; they live as long as the step.
   struct StepPorts {

@@ -14,8 +14,8 @@
 // too when RunOptions::per_command_ids is set, so the conformance test can
 // compare the two worlds order by order.
 //
-// This is the one file of scenarios/ that runs on real time; nothing of the
-// simulation path links it (library dwsim_scenarios_real).
+// It runs in real time through timers only; it reads no clock (the world in
+// real/ does). Nothing of the simulation path links it (dwsim_scenarios_real).
 #pragma once
 
 #include <chrono>
