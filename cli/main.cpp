@@ -41,8 +41,16 @@ const char* kUsage =
     "  scenario NAME [--mode sim|real] [--variant V] [--consumer C] [--json]\n"
     "         happy-path, phantom-event, lost-event, natural-phantom, relay-crash-duplicate, cursor-gap\n"
     "  smoke  [--variant V] [--json]   the seed's smoke test on real infrastructure: PASS or FAIL\n"
+    "  smoke  --http [--url http://HOST:PORT] [--variant V] [--json]\n"
+    "         the same through the HTTP API: of a server it starts (and stops with SIGTERM), or of --url\n"
+    "  serve  [--variant V] [--chaos] [--port 8082] [--bind 127.0.0.1] [--body-limit BYTES]\n"
+    "         [--relay-batch N] [--relay-idle-ms MS] [--threads N] [--max-connections N]\n"
+    "         the seed's order service over HTTP on real infrastructure (default variant dual-write),\n"
+    "         with the order.cancelled consumer and, for outbox variants, the relay; SIGINT/SIGTERM drain\n"
     "  conformance [--variant V] [--sequences N] [--seed S] [--json]\n"
     "         generated sequences in simulation and on real infrastructure, compared order by order\n"
+    "  events TOPIC [--offsets | --since P:O,...] [--json]\n"
+    "         the end offsets of a topic, or its records after them: partition offset key payload\n"
     "  infra  up|down|status|env        (run by ./dwsim) start and stop the local PostgreSQL and Kafka\n"
     "  bench  [--json] [--quick] [--mode sim|real]\n"
     "         simulated throughput, cases and time to first failure over 21 seeds, prove's duration\n"
@@ -51,7 +59,8 @@ const char* kUsage =
     "variants: dual-write, publish-after-commit, outbox-cursor, outbox, outbox-mark-before-ack\n"
     "consumers: inbox, naive\n"
     "exit codes: 0 ok, 1 a verdict differs / an invariant is violated, 2 bad usage, 3 internal error,\n"
-    "            4 PostgreSQL or the broker unreachable, 5 database migrations disagree with this binary\n";
+    "            4 PostgreSQL or the broker unreachable, 5 database migrations disagree with this binary,\n"
+    "            6 serve cannot listen on its address\n";
 
 int default_jobs() {
   const unsigned n = std::thread::hardware_concurrency();
@@ -205,6 +214,8 @@ int dispatch(int argc, char** argv) {
   if (command == "replay") return replay(rest);
   if (command == "scenario") return scenario_command(rest);
   if (command == "smoke") return smoke_command(rest);
+  if (command == "serve") return serve_command(rest);
+  if (command == "events") return events_command(rest);
   if (command == "conformance") return conformance_command(rest);
   if (command == "bench") {
     Args a(rest, {"seed", "mode"}, {"json", "quick"});
@@ -223,7 +234,7 @@ int dispatch(int argc, char** argv) {
     std::cout << kUsage;
     return kExitOk;
   }
-  throw UsageError("unknown command '" + command + "' (prove, check, replay, scenario, smoke, conformance, bench, infra, test, help)");
+  throw UsageError("unknown command '" + command + "' (prove, check, replay, scenario, smoke, serve, events, conformance, bench, infra, test, help)");
 }
 
 }  // namespace

@@ -27,24 +27,6 @@ namespace {
 using nlohmann::json;
 constexpr int kExitOk = 0, kExitViolated = 1;
 
-// Thrown when real infrastructure is missing; main() maps it to exit 4.
-struct InfraUnavailable : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-// Thrown when the database's migrations disagree with this binary's; exit 5.
-struct SchemaMismatch : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-std::unique_ptr<real::World> open_world() {
-  real::WorldOptions options;
-  real::InfraError why{real::InfraError::other, ""};
-  auto world = real::World::open(real::Endpoints::from_env(), options, &why);
-  if (!world && why.kind == real::InfraError::migration) throw SchemaMismatch(world.error().message);
-  if (!world) throw InfraUnavailable(world.error().message);
-  return std::move(*world);
-}
-
 scenarios::RealRunOptions real_options(const Args& a) {
   scenarios::RealRunOptions o;
   o.tick = std::chrono::milliseconds(a.positive_int("tick-ms", static_cast<int>(o.tick.count()), 10'000));
@@ -100,6 +82,17 @@ json report_json(const scenarios::ScenarioReport& r) {
           {"explanation", r.explanation}};
 }
 
+
+}  // namespace
+
+std::unique_ptr<real::World> open_world(real::WorldOptions options) {
+  real::InfraError why{real::InfraError::other, ""};
+  auto world = real::World::open(real::Endpoints::from_env(), options, &why);
+  if (!world && why.kind == real::InfraError::migration) throw SchemaMismatch(world.error().message);
+  if (!world) throw InfraUnavailable(world.error().message);
+  return std::move(*world);
+}
+
 int wrap(const std::function<int()>& body) {
   try {
     return body();
@@ -111,8 +104,6 @@ int wrap(const std::function<int()>& body) {
     return kExitSchema;
   }
 }
-
-}  // namespace
 
 int replay_real(const scenarios::Case& c, bool json_out, const std::string& source, int tick_ms) {
   return wrap([&] {
@@ -223,7 +214,7 @@ T block_on(real::World& world, domain::Task<T> task) {
 }  // namespace
 
 int smoke_command(const std::vector<std::string>& argv) {
-  Args a(argv, {"variant"}, {"json"});
+  Args a(argv, {"variant", "url"}, {"json", "http"});
   if (!a.positional().empty()) throw UsageError("unexpected argument '" + a.positional()[0] + "'");
   domain::Variant variant = domain::Variant::dual_write;  // the seed's service
   if (auto v = a.value("variant")) {
@@ -231,6 +222,8 @@ int smoke_command(const std::vector<std::string>& argv) {
     if (!parsed) throw UsageError("unknown variant '" + *v + "'");
     variant = *parsed;
   }
+  if (a.has("url") && !a.has("http")) throw UsageError("--url goes with --http");
+  if (a.has("http")) return smoke_http(variant, a.value("url"), a.has("json"));
   return wrap([&] {
     auto world = open_world();
     std::vector<std::pair<std::string, bool>> steps;

@@ -319,6 +319,7 @@ const std::vector<std::string>& World::timeline() const { return impl_->timeline
 std::vector<std::string> World::take_warnings() { return std::exchange(impl_->warnings, {}); }
 
 void World::note(ProcessId process, int index, const std::string& what) {
+  if (!impl_->options.record_timeline) return;
   const auto ms = std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - impl_->t0).count();
   char head[64];
   std::snprintf(head, sizeof head, "t=%lld.%03lldms  %s#%d  ", static_cast<long long>(ms / 1000),
@@ -543,6 +544,98 @@ Task<Result<Observed>> World::observe() {
   });
   if (observed) observed->deliveries = w.deliveries;
   co_return observed;
+}
+
+Result<void> World::start_service(bool relay) {
+  Impl& w = *impl_;
+  std::vector<ProcessId> producers{ProcessId::service};
+  if (relay) producers.push_back(ProcessId::relay_a);
+  for (ProcessId p : producers) {
+    auto made = w.producer(p);
+    if (!made) return made.error();
+    auto warm = (*made)->warm_up(kProbeTopic, {domain::kTopicOrderCreated});
+    if (!warm) return warm.error();
+  }
+  auto consumer = w.consumer(ProcessId::canceller);  // group order-service (no run suffix)
+  if (!consumer) return consumer.error();
+  return {};
+}
+
+Task<Health> World::health(std::chrono::milliseconds limit) {
+  Impl& w = *impl_;
+  const auto wait = limit;
+  co_return co_await offload(w.threads, [&w, wait]() -> Health {
+    Health h;
+    auto conn = w.pool.acquire();
+    if (!conn) {
+      h.db = {false, conn.error().message};
+    } else {
+      try {
+        pqxx::nontransaction tx(**conn);
+        tx.exec("SELECT 1");
+        h.db = {true, "PostgreSQL (SELECT 1)"};
+        w.pool.release(std::move(*conn));
+      } catch (const std::exception& e) {
+        h.db = {false, translate_pg(e).message};
+      }
+    }
+    for (const char* topic : {domain::kTopicOrderCreated, domain::kTopicOrderCancelled}) {
+      auto parts = topic_partitions(w.endpoints.kafka_brokers, topic, wait);
+      if (!parts) {
+        h.broker = {false, parts.error().message};
+        return h;
+      }
+    }
+    h.broker = {true, "Kafka at " + w.endpoints.kafka_brokers + " (order.created, order.cancelled)"};
+    return h;
+  });
+}
+
+Task<Result<std::map<int, std::int64_t>>> World::created_end_offsets() {
+  Impl& w = *impl_;
+  co_return co_await offload(w.threads, [&w]() {
+    return end_offsets(w.endpoints.kafka_brokers, domain::kTopicOrderCreated, kMetadataWait);
+  });
+}
+
+Task<Result<bool>> World::created_since(const std::map<int, std::int64_t>& from, const domain::Uuid& key) {
+  Impl& w = *impl_;
+  const auto* start = &from;
+  const auto* wanted = &key;
+  co_return co_await offload(w.threads, [&w, start, wanted]() -> Result<bool> {
+    auto records = read_range(w.endpoints.kafka_brokers, domain::kTopicOrderCreated, *start,
+                              std::chrono::milliseconds(10000));
+    if (!records) return records.error();
+    const std::string k = wanted->str();
+    for (const KafkaRecord& r : *records) {
+      if (r.key == k) return true;
+    }
+    return false;
+  });
+}
+
+Result<std::map<int, std::int64_t>> World::end_offsets_of(const std::string& topic) {
+  return end_offsets(impl_->endpoints.kafka_brokers, topic, kMetadataWait);
+}
+
+Result<std::vector<World::TopicRecord>> World::records_since(const std::string& topic,
+                                                             const std::map<int, std::int64_t>& from) {
+  auto records = read_range(impl_->endpoints.kafka_brokers, topic, from, std::chrono::milliseconds(30000));
+  if (!records) return records.error();
+  std::vector<TopicRecord> out;
+  out.reserve(records->size());
+  for (KafkaRecord& r : *records) out.push_back({r.partition, r.offset, std::move(r.key), std::move(r.payload)});
+  return out;
+}
+
+void World::shutdown(std::chrono::milliseconds limit) {
+  Impl& w = *impl_;
+  std::lock_guard<std::mutex> lock(w.mu);
+  for (auto& [process, producer] : w.producers) {
+    if (producer) producer->flush(limit);
+  }
+  if (w.external) w.external->flush(limit);
+  w.consumers.clear();  // KafkaConsumer::~KafkaConsumer closes the session
 }
 
 }  // namespace dwsim::real

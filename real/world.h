@@ -107,6 +107,19 @@ struct WorldOptions {
   std::chrono::milliseconds connect_timeout{5000};
   std::string infra_script;  // scripts/infra.sh, for broker-stop / broker-start
   std::string group_suffix;  // appended to consumer group names (isolates runs)
+  // Runs keep a timeline of every step; a long-running service (serve) does not.
+  bool record_timeline = true;
+};
+
+// A component's health, as GET /actuator/health reports it.
+struct ComponentHealth {
+  bool up = false;
+  std::string detail;  // the error when down; what was checked when up
+};
+struct Health {
+  ComponentHealth db;
+  ComponentHealth broker;
+  bool up() const { return db.up && broker.up; }
 };
 
 // What the oracle needs from real infrastructure, read back from it.
@@ -181,6 +194,34 @@ class World {
   bool broker_up() const;
 
   domain::Task<domain::Result<Observed>> observe();
+
+  // --- A long-running order service (./dwsim serve), no runs, no resets.
+  // Opens the service's producer session (and the relay's when `relay`) and
+  // the order.cancelled consumer of group `order-service`, at the group's
+  // committed offsets (earliest where it has none).
+  domain::Result<void> start_service(bool relay);
+  // Pings PostgreSQL (SELECT 1) and the broker (topic metadata), each within
+  // `limit`.
+  domain::Task<Health> health(std::chrono::milliseconds limit);
+  // End offsets of order.created, and whether a record keyed `key` was
+  // appended after `from` (the chaos endpoint's eventSentToKafka).
+  domain::Task<domain::Result<std::map<int, std::int64_t>>> created_end_offsets();
+  domain::Task<domain::Result<bool>> created_since(const std::map<int, std::int64_t>& from, const domain::Uuid& key);
+  // The same for any topic (./dwsim events): end offsets, and the records
+  // appended after `from` as (partition, offset, key, payload).
+  struct TopicRecord {
+    int partition = 0;
+    std::int64_t offset = 0;
+    std::string key;
+    std::string payload;
+  };
+  domain::Result<std::map<int, std::int64_t>> end_offsets_of(const std::string& topic);
+  domain::Result<std::vector<TopicRecord>> records_since(const std::string& topic,
+                                                         const std::map<int, std::int64_t>& from);
+  // Graceful shutdown: waits for every outstanding delivery report of every
+  // producer (at most `limit`), then closes the consumers (their offsets are
+  // committed record by record, as they are handled).
+  void shutdown(std::chrono::milliseconds limit);
 
   // Benchmarks: fills the outbox with `rows` committed order.created rows
   // (one INSERT ... SELECT generate_series), returns their count.
