@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cctype>
 #include <limits>
 
@@ -48,15 +49,15 @@ domain::Result<std::optional<domain::Uuid>> uuid_field(const json& obj, const ch
 const std::vector<RouteSpec>& routes() {
   static const std::vector<RouteSpec> table = {
       {RouteId::create_order, "POST", "/orders", {201, 400, 413, 415, 500, 503}},
-      {RouteId::get_order, "GET", "/orders/{id}", {200, 400, 404, 503}},
-      {RouteId::health, "GET", "/actuator/health", {200, 503}},
+      {RouteId::get_order, "GET", "/orders/{id}", {200, 400, 404, 500, 503}},
+      {RouteId::health, "GET", "/actuator/health", {200, 500, 503}},
       {RouteId::chaos_phantom, "POST", "/chaos/phantom-event", {200, 400, 404, 413, 415, 500, 503}},
   };
   return table;
 }
 
 const std::vector<unsigned>& transport_statuses() {
-  static const std::vector<unsigned> s = {400, 404, 405, 413, 431, 503};
+  static const std::vector<unsigned> s = {400, 404, 405, 413, 431, 500, 503};
   return s;
 }
 
@@ -64,6 +65,7 @@ Match match(std::string_view method, std::string_view target) {
   std::string_view path = target.substr(0, target.find('?'));
   Match m;
   std::string allow;
+  std::vector<std::string_view> methods;
   for (const RouteSpec& r : routes()) {
     const std::string_view pattern = r.path;
     bool same = false;
@@ -87,7 +89,10 @@ Match match(std::string_view method, std::string_view target) {
       m.path_param = std::move(param);
       return m;
     }
-    if (allow.find(r.method) == std::string::npos) allow += (allow.empty() ? "" : ", ") + std::string(r.method);
+    if (std::find(methods.begin(), methods.end(), std::string_view(r.method)) == methods.end()) {
+      methods.push_back(r.method);
+      allow += (allow.empty() ? "" : ", ") + std::string(r.method);
+    }
   }
   m.status = allow.empty() ? 404 : 405;
   m.allow = std::move(allow);

@@ -4,7 +4,7 @@
 # Quiet when everything is present. Exit 2 if packages are missing and cannot
 # be installed.
 set -euo pipefail
-packages=(cmake ninja-build g++ pkg-config libboost-dev librapidcheck-dev nlohmann-json3-dev libgtest-dev libpqxx-dev librdkafka-dev)
+packages=(cmake ninja-build g++ pkg-config libboost-dev librapidcheck-dev nlohmann-json3-dev libgtest-dev libpqxx-dev librdkafka-dev curl)
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -229,7 +229,7 @@ start_server() {
           say "port $SERVER_PORT: $(tail -n 1 "$SERVER_LOG"); trying the next one"
           continue 2
         fi
-        problem "$variant: the server exited with code $rc while starting; its log ends with: $(tail -n 3 "$SERVER_LOG" | tr '\n' ' ')"
+        problem "$variant: the server exited with code $rc while starting; its log ends with: $(tail -n 3 "$SERVER_LOG" | tr '\n' ' ' | grep . || echo '(empty log)')"
         return 1
       fi
       code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$SERVER_PORT/actuator/health" || true)
@@ -387,7 +387,9 @@ scan_log() {
 }
 
 # --- the runs -----------------------------------------------------------------
-say "wrk -t$WRK_THREADS -c$WRK_CONNECTIONS -d${duration}s --latency, warm-up ${WARMUP_S} s; variants: ${variant_list[*]}; GET on: $get_variant"
+# Other work on the machine skews the figures: note the load before we start.
+loadavg=$(awk '{ print $1 }' /proc/loadavg 2>/dev/null || echo "")
+say "wrk -t$WRK_THREADS -c$WRK_CONNECTIONS -d${duration}s --latency, warm-up ${WARMUP_S} s; variants: ${variant_list[*]}; GET on: $get_variant; load average ${loadavg:-?}"
 post_lua=$WRK_DIR/post_orders.lua
 get_lua=$WRK_DIR/get_orders.lua
 [[ -r $post_lua && -r $get_lua ]] || die 3 "missing wrk scripts in $WRK_DIR"
@@ -464,8 +466,8 @@ jstr() {
 
 if ((json)); then
   {
-    printf '{"duration_s":%s,"wrk_threads":%s,"connections":%s,"warmup_s":%s,' \
-      "$duration" "$WRK_THREADS" "$WRK_CONNECTIONS" "$WARMUP_S"
+    printf '{"duration_s":%s,"wrk_threads":%s,"connections":%s,"warmup_s":%s,"loadavg_1m_before":%s,"cpus":%s,' \
+      "$duration" "$WRK_THREADS" "$WRK_CONNECTIONS" "$WARMUP_S" "$(num "$loadavg")" "$(num "$(nproc 2>/dev/null || true)")"
     printf '"variants":{'
     sep=""
     for v in "${variant_list[@]}"; do
@@ -511,8 +513,9 @@ if ((json)); then
     printf '],"ok":%s}\n' "$(if ((${#problems[@]})); then echo false; else echo true; fi)"
   }
 else
-  printf 'dwsim HTTP bench: wrk -t%s -c%s -d%ss --latency (after a %s s warm-up), server and infra on this machine\n\n' \
+  printf 'dwsim HTTP bench: wrk -t%s -c%s -d%ss --latency (after a %s s warm-up); server, PostgreSQL, Kafka and wrk\n' \
     "$WRK_THREADS" "$WRK_CONNECTIONS" "$duration" "$WARMUP_S"
+  printf 'on this machine (%s CPUs, load average %s before the runs)\n\n' "$(nproc 2>/dev/null || echo '?')" "${loadavg:-?}"
   row() { printf '%-24s %10s %9s %9s %9s %9s %9s %8s %7s\n' "$@"; }
   row "POST /orders" "req/s" "p50 ms" "p75 ms" "p90 ms" "p99 ms" "requests" "non-2xx" "errors"
   for v in "${variant_list[@]}"; do

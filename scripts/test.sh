@@ -2,7 +2,8 @@
 # The full test suite, from a fresh clone: packages, release build, the local
 # PostgreSQL and Kafka broker (scripts/infra.sh up, stopped again at the end
 # if this script started them), every ctest label including real; then the
-# property tests once more under AddressSanitizer and UndefinedBehaviorSanitizer.
+# property tests once more under AddressSanitizer and UndefinedBehaviorSanitizer,
+# and the HTTP server fed every malformed request of real.http.errors.
 # Exit status is ctest's (or infra's, if the infrastructure cannot start).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -19,6 +20,7 @@ cleanup() { if [ "$started_infra" -eq 1 ]; then scripts/infra.sh down || true; f
 trap cleanup EXIT
 echo "== ctest (release): every label" >&2
 ctest --preset release --output-on-failure
-echo "== ctest (asan-ubsan): property tests under sanitizers" >&2
+echo "== ctest (asan-ubsan): property tests and the HTTP server's error paths under sanitizers" >&2
 scripts/build.sh asan-ubsan
 ctest --preset asan-ubsan -L property --output-on-failure
+ctest --preset asan-ubsan -R '^real[.]http[.]errors$' --output-on-failure
