@@ -409,7 +409,7 @@ for v in "${variant_list[@]}"; do
       measured[$v]=1
       if uses_outbox "$v"; then
         R[$v.backlog_after]=$(backlog "$v")
-        R[$v.drain_s]=$(drain_seconds "$v")
+        if [[ ${R[$v.backlog_after]} == 0 ]]; then R[$v.drain_s]=0; else R[$v.drain_s]=$(drain_seconds "$v"); fi
         if [[ ${R[$v.drain_s]} == timeout ]]; then
           R[$v.backlog_end]=$(backlog "$v")
           problem "$v: the relay did not drain the outbox within ${DRAIN_TIMEOUT_S} s (backlog ${R[$v.backlog_after]} -> ${R[$v.backlog_end]})"
