@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -78,7 +79,9 @@ void write_log(std::string_view level, std::string_view component, std::string_v
 }  // namespace
 
 int serve_command(const std::vector<std::string>& argv) {
-  Args a(argv, {"variant", "port", "bind", "body-limit", "relay-batch", "relay-idle-ms", "threads", "max-connections"},
+  Args a(argv,
+         {"variant", "port", "bind", "body-limit", "relay-batch", "relay-idle-ms", "threads", "max-connections",
+          "max-transactions", "max-reads"},
          {"chaos"});
   if (!a.positional().empty()) throw UsageError("unexpected argument '" + a.positional()[0] + "'");
   real::ServiceOptions options;
@@ -102,7 +105,14 @@ int serve_command(const std::vector<std::string>& argv) {
   real::WorldOptions world_options;
   world_options.record_timeline = false;
   world_options.record_sightings = false;
-  world_options.pool_threads = a.positive_int("threads", 32, 1024);
+  // Few PostgreSQL threads keep the 2-core machine's run queue short (tail
+  // latency); one fewer open transaction than threads keeps lock waits from
+  // taking every thread. Broker threads mostly sleep on delivery reports.
+  world_options.pool_threads = a.positive_int("threads", 16, 1024);
+  world_options.max_open_transactions =
+      a.positive_int("max-transactions", std::max(1, world_options.pool_threads - 1), 100'000);
+  world_options.max_concurrent_reads = a.positive_int("max-reads", 4, 100'000);
+  world_options.broker_threads = 32;
 
   return wrap([&] {
     auto world = open_world(world_options);
@@ -117,7 +127,9 @@ int serve_command(const std::vector<std::string>& argv) {
         [](const real::http::Exchange& x) {
           char ms[32];
           std::snprintf(ms, sizeof ms, " %u %.2fms", x.status, x.latency_ms);
-          write_log("INFO", "http", printable(x.method, 16) + " " + printable(x.target, 200) + ms);
+          write_log(x.status >= 500 ? "ERROR" : "INFO", "http",
+                    printable(x.method, 16) + " " + printable(x.target, 200) + ms +
+                        (x.detail.empty() ? "" : " " + printable(x.detail, 300)));
         });
     auto bound = server.listen(bind, static_cast<unsigned short>(port));
     if (!bound) {

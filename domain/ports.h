@@ -98,6 +98,10 @@ class Database {
  public:
   virtual ~Database() = default;
   virtual Task<Result<std::unique_ptr<UnitOfWork>>> begin() = 0;
+  // One committed order and its items, read outside any unit of work (a
+  // single READ COMMITTED statement sees one snapshot). The default begins a
+  // unit, finds, and rolls back; an adapter may do it in one round trip.
+  virtual Task<Result<std::optional<Order>>> read_order(const Uuid& id);
 };
 
 // Publishes order.created (key = orderId) and waits for its delivery report

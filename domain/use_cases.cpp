@@ -362,13 +362,15 @@ Task<Result<CreateOutcome>> create_order(Variant variant, ServicePorts& ports, c
   co_return co_await create_guarded(variant, ports, request, options);
 }
 
-Task<Result<std::optional<Order>>> get_order(Database& db, const Uuid& id) {
-  auto tx = co_await db.begin();
+Task<Result<std::optional<Order>>> Database::read_order(const Uuid& id) {
+  auto tx = co_await begin();
   if (!tx) co_return tx.error();
   auto found = co_await (*tx)->orders().find(id);
   co_await (*tx)->rollback();
   co_return found;
 }
+
+Task<Result<std::optional<Order>>> get_order(Database& db, const Uuid& id) { co_return co_await db.read_order(id); }
 
 Task<Result<void>> cancel_order(ServicePorts& ports, const Uuid& id) {
   auto begun = co_await ports.db.begin();

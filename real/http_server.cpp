@@ -123,7 +123,7 @@ asio::awaitable<void> Server::serve(tcp::socket socket) {
     boost::system::error_code wec;
     stream.expires_after(limits_.write);
     co_await bhttp::async_write(stream, res, asio::redirect_error(use_awaitable, wec));
-    log_(Exchange{method, target, status, ms_since(t0)});
+    log_(Exchange{method, target, status, ms_since(t0), status >= 500 ? message : std::string()});
     stream.socket().shutdown(tcp::socket::shutdown_send, wec);
     stream.expires_after(std::chrono::milliseconds(1000));
     char sink[16 * 1024];
@@ -206,7 +206,9 @@ asio::awaitable<void> Server::serve(tcp::socket socket) {
     res.prepare_payload();
     stream.expires_after(limits_.write);
     co_await bhttp::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
-    log_(Exchange{std::move(method), std::move(target), res.result_int(), ms_since(t0)});
+    Exchange done{std::move(method), std::move(target), res.result_int(), ms_since(t0), {}};
+    if (done.status >= 500) done.detail = res.body().substr(0, 300);
+    log_(done);
     if (ec || !res.keep_alive()) break;
   }
   stream.socket().shutdown(tcp::socket::shutdown_send, ec);

@@ -55,6 +55,7 @@ struct Exchange {
   std::string target;
   unsigned status = 0;
   double latency_ms = 0;  // from the end of the request header to the response written
+  std::string detail;     // the body of a 5xx answer (what went wrong), else empty
 };
 
 class Server {

@@ -1,5 +1,9 @@
 #include "real/pg.h"
 
+#include <boost/asio/redirect_error.hpp>
+#include <utility>
+#include <boost/asio/use_awaitable.hpp>
+
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 
@@ -70,16 +74,56 @@ Result<domain::Order> order_of(pqxx::transaction_base& tx, const pqxx::row& row)
                                 domain::Timestamp{row[5].as<std::int64_t>()}, std::move(key));
 }
 
+// orders o LEFT JOIN order_items i: one row per item (one row of NULL item
+// columns for an order without items).
+constexpr const char* kReadOrderColumns =
+    "id::text, o.customer_id::text, o.status, o.total::text, (extract(epoch from o.created_at) * 1000000)::bigint, "
+    "(extract(epoch from o.updated_at) * 1000000)::bigint, o.idempotency_key, i.product_id::text, i.quantity, "
+    "i.unit_price::text";
+
+Result<domain::Order> order_of_joined(const pqxx::result& rows) {
+  const pqxx::row head = rows[0];
+  auto total = money_of(head[3]);
+  if (!total) return total.error();
+  std::vector<domain::OrderItem> items;
+  items.reserve(rows.size());
+  for (const auto& row : rows) {
+    if (row[7].is_null()) continue;
+    auto price = money_of(row[9]);
+    if (!price) return price.error();
+    items.push_back(domain::OrderItem{uuid_of(row[7]), row[8].as<std::int32_t>(), *price});
+  }
+  std::optional<std::string> key;
+  if (!head[6].is_null()) key = head[6].c_str();
+  const auto status =
+      std::string_view(head[2].c_str()) == "CANCELLED" ? domain::OrderStatus::cancelled : domain::OrderStatus::created;
+  return domain::Order::restore(uuid_of(head[0]), uuid_of(head[1]), status, std::move(items), *total,
+                                domain::Timestamp{head[4].as<std::int64_t>()},
+                                domain::Timestamp{head[5].as<std::int64_t>()}, std::move(key));
+}
+
+// A hot statement as a prepared statement of its connection: parsed and
+// planned once per connection (registered here, PREPAREd at first use).
+template <typename... Args>
+pqxx::result exec_hot(pqxx::transaction_base& tx, const char* name, const std::string& sql, Args&&... args) {
+  tx.conn().prepare(name, sql);
+  return tx.exec_prepared(name, std::forward<Args>(args)...);
+}
+
 void insert_order(pqxx::transaction_base& tx, const domain::Order& o) {
-  tx.exec_params("INSERT INTO orders(id, customer_id, status, total, created_at, updated_at, idempotency_key) "
-                 "VALUES ($1::uuid, $2::uuid, $3, $4::numeric, " + ts_in(5) + ", " + ts_in(6) + ", NULLIF($7, ''))",
-                 o.id().str(), o.customer_id().str(), domain::status_name(o.status()), o.total().str(),
-                 o.created_at().us, o.updated_at().us, o.idempotency_key().value_or(""));
+  static const std::string insert_order_sql =
+      "INSERT INTO orders(id, customer_id, status, total, created_at, updated_at, idempotency_key) "
+      "VALUES ($1::uuid, $2::uuid, $3, $4::numeric, " + ts_in(5) + ", " + ts_in(6) + ", NULLIF($7, ''))";
+  static const std::string insert_item_sql =
+      "INSERT INTO order_items(order_id, product_id, quantity, unit_price, line_no) "
+      "VALUES ($1::uuid, $2::uuid, $3, $4::numeric, $5)";
+  exec_hot(tx, "dwsim_insert_order", insert_order_sql, o.id().str(), o.customer_id().str(),
+           domain::status_name(o.status()), o.total().str(), o.created_at().us, o.updated_at().us,
+           o.idempotency_key().value_or(""));
   int line = 0;
   for (const auto& item : o.items()) {
-    tx.exec_params("INSERT INTO order_items(order_id, product_id, quantity, unit_price, line_no) "
-                   "VALUES ($1::uuid, $2::uuid, $3, $4::numeric, $5)",
-                   o.id().str(), item.product_id.str(), item.quantity, item.unit_price.str(), line++);
+    exec_hot(tx, "dwsim_insert_item", insert_item_sql, o.id().str(), item.product_id.str(), item.quantity,
+             item.unit_price.str(), line++);
   }
 }
 
@@ -106,16 +150,18 @@ class PgUnitOfWork final : public domain::UnitOfWork,
                            public domain::Outbox,
                            public domain::Billing {
  public:
-  PgUnitOfWork(PgPool& pool, boost::asio::thread_pool& threads, Step& step, bool write_behind,
-               std::unique_ptr<pqxx::connection> conn, std::unique_ptr<pqxx::work> tx)
-      : pool_(pool), threads_(threads), step_(step), write_behind_(write_behind), conn_(std::move(conn)),
-        tx_(std::move(tx)) {}
+  // BEGIN is lazy: the unit takes a pooled connection and sends BEGIN with
+  // its first statement, in the same trip to the pool (READ COMMITTED takes
+  // a snapshot per statement, so nothing observable moves).
+  PgUnitOfWork(PgPool& pool, boost::asio::thread_pool& threads, Step& step, bool write_behind, TxSlots* slot)
+      : pool_(pool), threads_(threads), step_(step), write_behind_(write_behind), slot_(slot) {}
 
   // An unfinished unit (its process crashed, or a caller forgot): the
   // connection is closed and the server rolls the transaction back.
   ~PgUnitOfWork() override {
     tx_.reset();
     conn_.reset();
+    free_slot();
   }
 
   domain::OrderRepository& orders() override { return *this; }
@@ -158,7 +204,7 @@ class PgUnitOfWork final : public domain::UnitOfWork,
 
   Task<Result<std::optional<Uuid>>> find_by_idempotency_key(const std::string& key) override {
     co_return co_await run([&]() -> Result<std::optional<Uuid>> {
-      const auto r = tx_->exec_params("SELECT id::text FROM orders WHERE idempotency_key = $1", key);
+      const auto r = exec_hot(*tx_, "dwsim_find_key", "SELECT id::text FROM orders WHERE idempotency_key = $1", key);
       if (r.empty()) return std::optional<Uuid>{};
       return std::optional<Uuid>{uuid_of(r[0][0])};
     });
@@ -168,9 +214,10 @@ class PgUnitOfWork final : public domain::UnitOfWork,
   Task<Result<void>> append(const domain::OrderCreatedEvent& e) override {
     step_.note("INSERT INTO outbox (order.created " + e.order_id.short_str() + ")");
     co_return co_await run([&]() -> Result<void> {
-      tx_->exec_params("INSERT INTO outbox(event_id, order_id, payload, idempotency_key) "
-                       "VALUES ($1::uuid, $2::uuid, $3, NULLIF($4, ''))",
-                       e.event_id.str(), e.order_id.str(), encode_created(e), e.idempotency_key.value_or(""));
+      exec_hot(*tx_, "dwsim_insert_outbox",
+               "INSERT INTO outbox(event_id, order_id, payload, idempotency_key) "
+               "VALUES ($1::uuid, $2::uuid, $3, NULLIF($4, ''))",
+               e.event_id.str(), e.order_id.str(), encode_created(e), e.idempotency_key.value_or(""));
       return {};
     });
   }
@@ -253,7 +300,7 @@ class PgUnitOfWork final : public domain::UnitOfWork,
 
   // --- UnitOfWork
   Task<Result<void>> commit() override {
-    if (!tx_) co_return make_error(Errc::aborted, "the transaction is no longer open");
+    if (!open_) co_return make_error(Errc::aborted, "the transaction is no longer open");
     if (step_.faults().delay.count() > 0) {
       step_.note("commit delayed " + std::to_string(step_.faults().delay.count()) + "ms");
       boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, step_.faults().delay);
@@ -276,7 +323,10 @@ class PgUnitOfWork final : public domain::UnitOfWork,
     }
     const CommitFault fault = step_.take_commit_fault();
     step_.check();
-    auto result = co_await offload(threads_, [this, fault]() -> Result<void> { return commit_now(fault); });
+    auto result = co_await offload(threads_, [this, fault]() -> Result<void> {
+      if (auto started = start(); !started) return started;
+      return commit_now(fault);
+    });
     finish(result.has_value() && fault == CommitFault::none);
     step_.check();
     step_.note(result ? "COMMIT" : "COMMIT -> " + std::string(domain::errc_name(result.error().code)) + ": " +
@@ -285,7 +335,11 @@ class PgUnitOfWork final : public domain::UnitOfWork,
   }
 
   Task<void> rollback() override {
-    if (!tx_) co_return;
+    if (!open_) co_return;
+    if (!tx_) {  // nothing was sent: nothing to roll back
+      finish(false);
+      co_return;
+    }
     const bool healthy = co_await offload(threads_, [this]() -> bool {
       try {
         tx_->abort();
@@ -302,9 +356,10 @@ class PgUnitOfWork final : public domain::UnitOfWork,
   template <typename F>
   auto run(F f) -> Task<std::invoke_result_t<F&>> {
     using R = std::invoke_result_t<F&>;
-    if (!tx_) co_return R(make_error(Errc::aborted, "the transaction is no longer open"));
+    if (!open_) co_return R(make_error(Errc::aborted, "the transaction is no longer open"));
     step_.check();
     R r = co_await offload(threads_, [this, f = std::move(f)]() mutable -> R {
+      if (auto started = start(); !started) return R(started.error());
       try {
         return f();
       } catch (const std::exception& e) {
@@ -350,10 +405,38 @@ class PgUnitOfWork final : public domain::UnitOfWork,
     return make_error(Errc::internal, "unknown commit fault");
   }
 
+  // On a pool thread: takes a connection and sends BEGIN, once. A pooled
+  // connection may have died with the server (a PostgreSQL restart): on a
+  // broken connection, reconnect once (nothing of this unit was sent yet).
+  Result<void> start() {
+    if (tx_) return {};
+    for (int attempt = 0;; ++attempt) {
+      auto conn = attempt == 0 ? pool_.acquire() : pool_.connect();
+      if (!conn) return conn.error();
+      try {
+        tx_ = std::make_unique<pqxx::work>(**conn);
+        conn_ = std::move(*conn);
+        return {};
+      } catch (const pqxx::broken_connection& e) {
+        if (attempt > 0) return translate_pg(e);
+      } catch (const std::exception& e) {
+        return translate_pg(e);
+      }
+    }
+  }
+
   void finish(bool reusable) {
+    open_ = false;
     tx_.reset();
     if (reusable && conn_ && conn_->is_open()) pool_.release(std::move(conn_));
     conn_.reset();
+    free_slot();
+  }
+
+  // On the io thread (finish() runs after an await; the destructor where the
+  // use case drops the unit).
+  void free_slot() {
+    if (slot_ != nullptr) std::exchange(slot_, nullptr)->release();
   }
 
   PgPool& pool_;
@@ -363,6 +446,8 @@ class PgUnitOfWork final : public domain::UnitOfWork,
   std::unique_ptr<pqxx::connection> conn_;
   std::unique_ptr<pqxx::work> tx_;
   std::vector<domain::Order> buffered_;
+  TxSlots* slot_;  // held while the transaction is open (nullptr: unbounded or released)
+  bool open_ = true;
 };
 
 }  // namespace
@@ -408,31 +493,78 @@ void PgPool::release(std::unique_ptr<pqxx::connection> c) {
   if (idle_.size() < 64) idle_.push_back(std::move(c));
 }
 
+Task<void> TxSlots::acquire() {
+  if (free_ > 0) {
+    --free_;
+    co_return;
+  }
+  auto wake = std::make_shared<boost::asio::steady_timer>(io_, boost::asio::steady_timer::time_point::max());
+  waiting_.push_back(wake);
+  boost::system::error_code ec;
+  co_await wake->async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+  // Cancelled by release(): the slot was handed over.
+}
+
+void TxSlots::release() {
+  if (waiting_.empty()) {
+    ++free_;
+    return;
+  }
+  auto next = std::move(waiting_.front());
+  waiting_.pop_front();
+  next->cancel();
+}
+
 Task<Result<std::unique_ptr<domain::UnitOfWork>>> PgDatabase::begin() {
-  using Begun = std::pair<std::unique_ptr<pqxx::connection>, std::unique_ptr<pqxx::work>>;
-  auto begun = co_await offload(threads_, [this]() -> Result<Begun> {
-    // A pooled connection may have died with the server (a PostgreSQL
-    // restart): on a broken connection, reconnect once.
+  if (slots_ != nullptr) co_await slots_->acquire();
+  if (step_.incarnation_changed() && slots_ != nullptr) slots_->release();  // crashed while waiting
+  step_.check();
+  co_return std::unique_ptr<domain::UnitOfWork>(
+      std::make_unique<PgUnitOfWork>(pool_, threads_, step_, write_behind_, slots_));
+}
+
+Task<Result<std::optional<domain::Order>>> PgDatabase::read_order(const Uuid& id) {
+  using Found = Result<std::optional<domain::Order>>;
+  const Uuid* wanted = &id;
+  if (read_slots_ != nullptr) co_await read_slots_->acquire();
+  auto found = co_await offload(threads_, [this, wanted]() -> Found {
     for (int attempt = 0;; ++attempt) {
       auto conn = attempt == 0 ? pool_.acquire() : pool_.connect();
       if (!conn) return conn.error();
       try {
-        auto tx = std::make_unique<pqxx::work>(**conn);
-        return Begun{std::move(*conn), std::move(tx)};
+        // Registered per connection; PREPAREd on the server at first use.
+        (*conn)->prepare("dwsim_read_order",
+                         std::string("SELECT o.") + kReadOrderColumns +
+                             " FROM orders o LEFT JOIN order_items i ON i.order_id = o.id WHERE o.id = $1::uuid "
+                             "ORDER BY i.line_no");
+        pqxx::result rows;
+        {
+          pqxx::nontransaction tx(**conn);  // ends before the connection goes back to the pool
+          rows = tx.exec_prepared("dwsim_read_order", wanted->str());
+        }
+        Found out = std::optional<domain::Order>{};
+        if (!rows.empty()) {
+          auto order = order_of_joined(rows);
+          if (!order) {
+            out = order.error();
+          } else {
+            out = std::optional<domain::Order>{std::move(*order)};
+          }
+        }
+        pool_.release(std::move(*conn));
+        return out;
       } catch (const pqxx::broken_connection& e) {
-        if (attempt > 0) return translate_pg(e);
+        if (attempt > 0) return translate_pg(e);  // a pooled connection died with a restart: reconnect once
       } catch (const std::exception& e) {
         return translate_pg(e);
       }
     }
   });
+  if (read_slots_ != nullptr) read_slots_->release();
   step_.check();
-  if (!begun) {
-    step_.note("BEGIN -> " + begun.error().message);
-    co_return begun.error();
-  }
-  co_return std::unique_ptr<domain::UnitOfWork>(std::make_unique<PgUnitOfWork>(
-      pool_, threads_, step_, write_behind_, std::move(begun->first), std::move(begun->second)));
+  step_.note(found ? (found->has_value() ? "SELECT order " + id.short_str() : "SELECT order: none")
+                   : "SELECT order -> " + found.error().message);
+  co_return found;
 }
 
 Result<int> migrate(pqxx::connection& c) {

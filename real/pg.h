@@ -11,11 +11,14 @@
 #include <pqxx/pqxx>
 
 #include <chrono>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 
 #include "domain/ports.h"
@@ -46,17 +49,38 @@ class PgPool {
 // Applies real/migrations in order (blocking). Error text names the migration.
 domain::Result<int> migrate(pqxx::connection& c);
 
+// Bounds the transactions open at once (WorldOptions::max_open_transactions).
+// Used on the world's io thread only.
+class TxSlots {
+ public:
+  TxSlots(boost::asio::io_context& io, int slots) : io_(io), free_(slots) {}
+  domain::Task<void> acquire();
+  void release();
+
+ private:
+  boost::asio::io_context& io_;
+  int free_;
+  std::deque<std::shared_ptr<boost::asio::steady_timer>> waiting_;  // first come, first served
+};
+
 class PgDatabase final : public domain::Database {
  public:
-  PgDatabase(PgPool& pool, boost::asio::thread_pool& threads, Step& step, bool write_behind)
-      : pool_(pool), threads_(threads), step_(step), write_behind_(write_behind) {}
+  PgDatabase(PgPool& pool, boost::asio::thread_pool& threads, Step& step, bool write_behind, TxSlots* slots = nullptr,
+             TxSlots* read_slots = nullptr)
+      : pool_(pool), threads_(threads), step_(step), write_behind_(write_behind), slots_(slots),
+        read_slots_(read_slots) {}
   domain::Task<domain::Result<std::unique_ptr<domain::UnitOfWork>>> begin() override;
+  // One prepared statement (orders LEFT JOIN order_items), no BEGIN/ROLLBACK,
+  // one trip to the pool: GET /orders/{id}.
+  domain::Task<domain::Result<std::optional<domain::Order>>> read_order(const domain::Uuid& id) override;
 
  private:
   PgPool& pool_;
   boost::asio::thread_pool& threads_;
   Step& step_;
   bool write_behind_;
+  TxSlots* slots_;
+  TxSlots* read_slots_;
 };
 
 // Read-back and housekeeping for the runner (blocking).

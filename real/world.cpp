@@ -57,15 +57,20 @@ Step::Step(World& world, ProcessId process, int command_index, StepFaults faults
 void Step::note(const std::string& what) { world_.note(process_, index_, what); }
 
 void Step::check() const {
-  if (world_.incarnation(process_) != incarnation_) throw ProcessCrashed{};
+  if (incarnation_changed()) throw ProcessCrashed{};
 }
+
+bool Step::incarnation_changed() const { return world_.incarnation(process_) != incarnation_; }
 
 struct World::Impl {
   Endpoints endpoints;
   WorldOptions options;
   boost::asio::io_context io{1};
-  boost::asio::thread_pool threads;
+  boost::asio::thread_pool threads;         // PostgreSQL
+  boost::asio::thread_pool broker_threads;  // the broker
   PgPool pool;
+  std::unique_ptr<TxSlots> slots;       // open transactions
+  std::unique_ptr<TxSlots> read_slots;  // concurrent single-statement reads
   std::mutex mu;  // guards the sessions below (created lazily on pool threads)
   std::map<ProcessId, std::unique_ptr<KafkaProducer>> producers;
   std::unique_ptr<KafkaProducer> external;  // "another service" publishing order.cancelled
@@ -82,9 +87,15 @@ struct World::Impl {
 
   Impl(const Endpoints& e, const WorldOptions& o)
       : endpoints(e), options(o), threads(static_cast<std::size_t>(o.pool_threads)),
-        pool(e.pg_url, o.connect_timeout) {}
+        broker_threads(static_cast<std::size_t>(o.broker_threads)), pool(e.pg_url, o.connect_timeout) {
+    if (o.max_open_transactions > 0) slots = std::make_unique<TxSlots>(io, o.max_open_transactions);
+    if (o.max_concurrent_reads > 0) read_slots = std::make_unique<TxSlots>(io, o.max_concurrent_reads);
+  }
 
-  ~Impl() { threads.join(); }
+  ~Impl() {
+    threads.join();
+    broker_threads.join();
+  }
 
   Result<KafkaProducer*> producer(ProcessId p) {
     std::lock_guard<std::mutex> lock(mu);
@@ -124,7 +135,7 @@ class RealPublisher final : public domain::EventPublisher {
   Task<Result<void>> publish(const domain::OrderCreatedEvent& event) override {
     const ProduceFault fault = step_.take_produce_fault();
     step_.note("-> kafka.send(order.created, key=" + event.order_id.short_str() + ")");
-    auto sent = co_await offload(w_.threads, [this, &event]() -> Result<void> {
+    auto sent = co_await offload(w_.broker_threads, [this, &event]() -> Result<void> {
       auto p = w_.producer(step_.process());
       if (!p) return p.error();
       return (*p)->send(domain::kTopicOrderCreated, event.order_id.str(), encode_created(event),
@@ -145,7 +156,7 @@ class RealPublisher final : public domain::EventPublisher {
     const ProduceFault fault = step_.take_produce_fault();
     step_.note("-> kafka.send x" + std::to_string(events.size()) + " (order.created, pipelined)");
     const auto* batch = &events;
-    auto sent = co_await offload(w_.threads, [this, batch]() -> std::vector<Result<void>> {
+    auto sent = co_await offload(w_.broker_threads, [this, batch]() -> std::vector<Result<void>> {
       auto p = w_.producer(step_.process());
       if (!p) return std::vector<Result<void>>(batch->size(), Result<void>(p.error()));
       std::vector<KafkaProducer::Record> records;
@@ -218,7 +229,7 @@ class RealSource final : public domain::EventSource {
   Task<Result<void>> commit(const domain::ConsumedRecord& record) override {
     const auto partition = record.partition;
     const auto next = record.offset + 1;
-    auto done = co_await offload(w_.threads, [this, partition, next]() -> Result<void> {
+    auto done = co_await offload(w_.broker_threads, [this, partition, next]() -> Result<void> {
       auto c = w_.consumer(step_.process());
       if (!c) return c.error();
       return (*c)->commit(partition, next);
@@ -404,7 +415,8 @@ World::StepPorts World::ports(Step& step, bool write_behind) {
 }
 
 std::unique_ptr<domain::Database> World::database(Step& step, bool write_behind) {
-  return std::make_unique<PgDatabase>(impl_->pool, impl_->threads, step, write_behind);
+  return std::make_unique<PgDatabase>(impl_->pool, impl_->threads, step, write_behind, impl_->slots.get(),
+                                      impl_->read_slots.get());
 }
 std::unique_ptr<domain::EventPublisher> World::publisher(Step& step) {
   return std::make_unique<RealPublisher>(*impl_, step);
@@ -438,7 +450,7 @@ std::uint32_t World::incarnation(ProcessId process) const {
 
 Task<bool> World::publish_cancel(const domain::OrderCancelledEvent& event) {
   Impl& w = *impl_;
-  auto sent = co_await offload(w.threads, [&w, &event]() -> Result<void> {
+  auto sent = co_await offload(w.broker_threads, [&w, &event]() -> Result<void> {
     {
       std::lock_guard<std::mutex> lock(w.mu);
       if (!w.external) {
@@ -457,7 +469,7 @@ Task<bool> World::publish_raw_cancel(const std::string& key, const std::string& 
   Impl& w = *impl_;
   const std::string* k = &key;
   const std::string* v = &payload;
-  auto sent = co_await offload(w.threads, [&w, k, v]() -> Result<void> {
+  auto sent = co_await offload(w.broker_threads, [&w, k, v]() -> Result<void> {
     {
       std::lock_guard<std::mutex> lock(w.mu);
       if (!w.external) {
@@ -564,36 +576,34 @@ Result<void> World::start_service(bool relay) {
 Task<Health> World::health(std::chrono::milliseconds limit) {
   Impl& w = *impl_;
   const auto wait = limit;
-  co_return co_await offload(w.threads, [&w, wait]() -> Health {
-    Health h;
+  Health h;
+  h.db = co_await offload(w.threads, [&w]() -> ComponentHealth {
     auto conn = w.pool.acquire();
-    if (!conn) {
-      h.db = {false, conn.error().message};
-    } else {
-      try {
+    if (!conn) return {false, conn.error().message};
+    try {
+      {
         pqxx::nontransaction tx(**conn);
         tx.exec("SELECT 1");
-        h.db = {true, "PostgreSQL (SELECT 1)"};
-        w.pool.release(std::move(*conn));
-      } catch (const std::exception& e) {
-        h.db = {false, translate_pg(e).message};
       }
+      w.pool.release(std::move(*conn));
+      return {true, "PostgreSQL (SELECT 1)"};
+    } catch (const std::exception& e) {
+      return {false, translate_pg(e).message};
     }
+  });
+  h.broker = co_await offload(w.broker_threads, [&w, wait]() -> ComponentHealth {
     for (const char* topic : {domain::kTopicOrderCreated, domain::kTopicOrderCancelled}) {
       auto parts = topic_partitions(w.endpoints.kafka_brokers, topic, wait);
-      if (!parts) {
-        h.broker = {false, parts.error().message};
-        return h;
-      }
+      if (!parts) return {false, parts.error().message};
     }
-    h.broker = {true, "Kafka at " + w.endpoints.kafka_brokers + " (order.created, order.cancelled)"};
-    return h;
+    return {true, "Kafka at " + w.endpoints.kafka_brokers + " (order.created, order.cancelled)"};
   });
+  co_return h;
 }
 
 Task<Result<std::map<int, std::int64_t>>> World::created_end_offsets() {
   Impl& w = *impl_;
-  co_return co_await offload(w.threads, [&w]() {
+  co_return co_await offload(w.broker_threads, [&w]() {
     return end_offsets(w.endpoints.kafka_brokers, domain::kTopicOrderCreated, kMetadataWait);
   });
 }
@@ -602,7 +612,7 @@ Task<Result<bool>> World::created_since(const std::map<int, std::int64_t>& from,
   Impl& w = *impl_;
   const auto* start = &from;
   const auto* wanted = &key;
-  co_return co_await offload(w.threads, [&w, start, wanted]() -> Result<bool> {
+  co_return co_await offload(w.broker_threads, [&w, start, wanted]() -> Result<bool> {
     auto records = read_range(w.endpoints.kafka_brokers, domain::kTopicOrderCreated, *start,
                               std::chrono::milliseconds(10000));
     if (!records) return records.error();

@@ -92,6 +92,7 @@ class Step {
   // Throws ProcessCrashed if the process crashed since the step began (a
   // crash of the service ends every request it was serving).
   void check() const;
+  bool incarnation_changed() const;
 
  private:
   World& world_;
@@ -103,7 +104,15 @@ class Step {
 
 struct WorldOptions {
   bool record_sightings = true;  // billing checks each event's order is visible (early-event)
-  int pool_threads = 24;
+  int pool_threads = 24;    // blocking PostgreSQL calls
+  int broker_threads = 24;  // blocking broker calls (a send waits for its delivery report)
+  // At most this many transactions open at once (0: no bound). serve sets it
+  // below pool_threads: then a transaction that waits for a row lock held by
+  // another can never take the last thread the holder needs to commit.
+  int max_open_transactions = 0;
+  // At most this many single-statement reads (GET /orders/{id}) at once (0:
+  // no bound): on a small machine, fewer busy backends answer sooner.
+  int max_concurrent_reads = 0;
   std::chrono::milliseconds connect_timeout{5000};
   std::string infra_script;  // scripts/infra.sh, for broker-stop / broker-start
   std::string group_suffix;  // appended to consumer group names (isolates runs)
