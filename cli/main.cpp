@@ -54,6 +54,7 @@ const char* kUsage =
     "  infra  up|down|status|env        (run by ./dwsim) start and stop the local PostgreSQL and Kafka\n"
     "  bench  [--json] [--quick] [--mode sim|real]\n"
     "         simulated throughput, cases and time to first failure over 21 seeds, prove's duration\n"
+    "  bench  --http [--quick] [--json] [--variants \"V ...\"]   (run by ./dwsim) dwsim serve under wrk\n"
     "  test   (run by ./dwsim only) install, build and run the full ctest suite\n"
     "\n"
     "variants: dual-write, publish-after-commit, outbox-cursor, outbox, outbox-mark-before-ack\n"
@@ -218,7 +219,8 @@ int dispatch(int argc, char** argv) {
   if (command == "events") return events_command(rest);
   if (command == "conformance") return conformance_command(rest);
   if (command == "bench") {
-    Args a(rest, {"seed", "mode"}, {"json", "quick"});
+    Args a(rest, {"seed", "mode"}, {"json", "quick", "http"});
+    if (a.has("http")) throw UsageError("bench --http is run by ./dwsim (scripts/http_bench.sh)");
     if (!a.positional().empty()) throw UsageError("unexpected argument '" + a.positional()[0] + "'");
     const std::string mode = a.value("mode").value_or("sim");
     if (mode != "sim" && mode != "real") throw UsageError("--mode is sim or real, not '" + mode + "'");

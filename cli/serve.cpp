@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <random>
@@ -112,6 +113,7 @@ int serve_command(const std::vector<std::string>& argv) {
   world_options.max_open_transactions =
       a.positive_int("max-transactions", std::max(1, world_options.pool_threads - 1), 100'000);
   world_options.max_concurrent_reads = a.positive_int("max-reads", 4, 100'000);
+  world_options.async_read_connections = world_options.max_concurrent_reads;
   world_options.broker_threads = 32;
 
   return wrap([&] {
@@ -149,7 +151,7 @@ int serve_command(const std::vector<std::string>& argv) {
     }
     write_log("INFO", "serve", "order.cancelled consumer running (group order-service)");
 
-    int exit_code = kExitOk;
+
     bool shutting_down = false;
     asio::signal_set signals(world->io(), SIGINT, SIGTERM);
     std::function<void(const boost::system::error_code&, int)> on_signal;
@@ -157,9 +159,7 @@ int serve_command(const std::vector<std::string>& argv) {
       if (ec) return;
       if (shutting_down) {
         write_log("WARN", "serve", "second signal: stopping without draining");
-        exit_code = kExitViolated;
-        world->io().stop();
-        return;
+        std::_Exit(kExitViolated);  // requests in progress cannot be unwound safely
       }
       shutting_down = true;
       signals.async_wait(on_signal);
@@ -170,8 +170,17 @@ int serve_command(const std::vector<std::string>& argv) {
                                            ": shutting down; no new connections, finishing " +
                                            std::to_string(server.in_flight()) + " request(s) in flight");
             co_await server.shutdown(std::chrono::milliseconds(10'000));
-            co_await service.stop_workers();
+            const bool workers_done = co_await service.stop_workers(std::chrono::milliseconds(10'000));
             world->shutdown(std::chrono::milliseconds(5'000));
+            if (server.connections() > 0 || !workers_done) {
+              // Something is still waiting on PostgreSQL or the broker after
+              // the grace period: its coroutine cannot be unwound safely.
+              write_log("ERROR", "serve", "stopped with " + std::to_string(server.connections()) +
+                                              " request(s) still in progress" +
+                                              (workers_done ? "" : " and a worker still running") +
+                                              " after the grace period; producer flushed");
+              std::_Exit(kExitViolated);
+            }
             write_log("INFO", "serve", "stopped: producer flushed, consumer offsets committed, " +
                                            std::to_string(service.relayed()) + " event(s) relayed, " +
                                            std::to_string(service.cancel_records()) +
@@ -182,7 +191,7 @@ int serve_command(const std::vector<std::string>& argv) {
     };
     signals.async_wait(on_signal);
     world->io().run();
-    return exit_code;
+    return kExitOk;
   });
 }
 
@@ -211,6 +220,9 @@ T run_on(real::World& world, domain::Task<T> task) {
 }  // namespace
 
 int smoke_http(domain::Variant variant, const std::optional<std::string>& url, bool json_out) {
+  if (url) {
+    if (auto parsed = real::http::parse_base_url(*url); !parsed) throw UsageError(parsed.error().message);
+  }
   return wrap([&] {
     real::WorldOptions wo;
     wo.record_sightings = false;

@@ -195,16 +195,18 @@ void OrderService::start_workers() {
   asio::co_spawn(world_.io(), cancel_loop(), asio::detached);
 }
 
-asio::awaitable<void> OrderService::stop_workers() {
+asio::awaitable<bool> OrderService::stop_workers(std::chrono::milliseconds grace) {
   stopping_ = true;
   relay_timer_.cancel();
   cancel_timer_.cancel();
   asio::steady_timer tick(world_.io());
-  while (workers_running_ > 0) {
+  for (auto waited = std::chrono::milliseconds(0); workers_running_ > 0 && waited < grace;
+       waited += std::chrono::milliseconds(10)) {
     boost::system::error_code ec;
     tick.expires_after(std::chrono::milliseconds(10));
     co_await tick.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }
+  co_return workers_running_ == 0;
 }
 
 asio::awaitable<void> OrderService::pause(asio::steady_timer& timer, std::chrono::milliseconds d) {

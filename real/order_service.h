@@ -49,8 +49,9 @@ class OrderService {
 
   // Starts the relay (outbox variants) and the order.cancelled consumer.
   void start_workers();
-  // Asks them to stop after their current iteration and waits until they have.
-  boost::asio::awaitable<void> stop_workers();
+  // Asks them to stop after their current iteration and waits until they
+  // have, at most `grace`; false if one is still running then.
+  boost::asio::awaitable<bool> stop_workers(std::chrono::milliseconds grace);
 
   std::int64_t relayed() const { return relayed_; }
   std::int64_t cancel_records() const { return cancel_records_; }

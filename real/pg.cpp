@@ -1,6 +1,7 @@
 #include "real/pg.h"
 
 #include <boost/asio/redirect_error.hpp>
+#include <cstdlib>
 #include <utility>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -10,6 +11,7 @@
 #include "real/event_codec.h"
 #include "real/migrations.h"
 #include "real/offload.h"
+#include "real/pg_async.h"
 
 namespace dwsim::real {
 namespace {
@@ -72,34 +74,6 @@ Result<domain::Order> order_of(pqxx::transaction_base& tx, const pqxx::row& row)
   return domain::Order::restore(id, uuid_of(row[1]), status, std::move(*items), *total,
                                 domain::Timestamp{row[4].as<std::int64_t>()},
                                 domain::Timestamp{row[5].as<std::int64_t>()}, std::move(key));
-}
-
-// orders o LEFT JOIN order_items i: one row per item (one row of NULL item
-// columns for an order without items).
-constexpr const char* kReadOrderColumns =
-    "id::text, o.customer_id::text, o.status, o.total::text, (extract(epoch from o.created_at) * 1000000)::bigint, "
-    "(extract(epoch from o.updated_at) * 1000000)::bigint, o.idempotency_key, i.product_id::text, i.quantity, "
-    "i.unit_price::text";
-
-Result<domain::Order> order_of_joined(const pqxx::result& rows) {
-  const pqxx::row head = rows[0];
-  auto total = money_of(head[3]);
-  if (!total) return total.error();
-  std::vector<domain::OrderItem> items;
-  items.reserve(rows.size());
-  for (const auto& row : rows) {
-    if (row[7].is_null()) continue;
-    auto price = money_of(row[9]);
-    if (!price) return price.error();
-    items.push_back(domain::OrderItem{uuid_of(row[7]), row[8].as<std::int32_t>(), *price});
-  }
-  std::optional<std::string> key;
-  if (!head[6].is_null()) key = head[6].c_str();
-  const auto status =
-      std::string_view(head[2].c_str()) == "CANCELLED" ? domain::OrderStatus::cancelled : domain::OrderStatus::created;
-  return domain::Order::restore(uuid_of(head[0]), uuid_of(head[1]), status, std::move(items), *total,
-                                domain::Timestamp{head[4].as<std::int64_t>()},
-                                domain::Timestamp{head[5].as<std::int64_t>()}, std::move(key));
 }
 
 // A hot statement as a prepared statement of its connection: parsed and
@@ -523,7 +497,42 @@ Task<Result<std::unique_ptr<domain::UnitOfWork>>> PgDatabase::begin() {
       std::make_unique<PgUnitOfWork>(pool_, threads_, step_, write_behind_, slots_));
 }
 
+const std::string& read_order_sql() {
+  static const std::string sql =
+      "SELECT o.id::text, o.customer_id::text, o.status, o.total::text, "
+      "(extract(epoch from o.created_at) * 1000000)::bigint, (extract(epoch from o.updated_at) * 1000000)::bigint, "
+      "o.idempotency_key, i.product_id::text, i.quantity, i.unit_price::text "
+      "FROM orders o LEFT JOIN order_items i ON i.order_id = o.id WHERE o.id = $1::uuid ORDER BY i.line_no";
+  return sql;
+}
+
+Result<domain::Order> order_of_rows(int rows, const std::function<const char*(int, int)>& cell) {
+  auto text = [&](int r, int c) -> std::string_view {
+    const char* v = cell(r, c);
+    return v == nullptr ? std::string_view() : std::string_view(v);
+  };
+  auto total = domain::Money::parse(text(0, 3));
+  if (!total) return total.error();
+  std::vector<domain::OrderItem> items;
+  items.reserve(static_cast<std::size_t>(rows));
+  for (int r = 0; r < rows; ++r) {
+    if (cell(r, 7) == nullptr) continue;  // an order without items
+    auto price = domain::Money::parse(text(r, 9));
+    if (!price) return price.error();
+    items.push_back(domain::OrderItem{Uuid::parse(text(r, 7)).value_or(Uuid{}),
+                                      static_cast<std::int32_t>(std::strtol(cell(r, 8), nullptr, 10)), *price});
+  }
+  std::optional<std::string> key;
+  if (cell(0, 6) != nullptr) key = std::string(text(0, 6));
+  const auto status = text(0, 2) == "CANCELLED" ? domain::OrderStatus::cancelled : domain::OrderStatus::created;
+  return domain::Order::restore(Uuid::parse(text(0, 0)).value_or(Uuid{}), Uuid::parse(text(0, 1)).value_or(Uuid{}),
+                                status, std::move(items), *total,
+                                domain::Timestamp{std::strtoll(cell(0, 4), nullptr, 10)},
+                                domain::Timestamp{std::strtoll(cell(0, 5), nullptr, 10)}, std::move(key));
+}
+
 Task<Result<std::optional<domain::Order>>> PgDatabase::read_order(const Uuid& id) {
+  if (reader_ != nullptr) co_return co_await reader_->read_order(id);
   using Found = Result<std::optional<domain::Order>>;
   const Uuid* wanted = &id;
   if (read_slots_ != nullptr) co_await read_slots_->acquire();
@@ -533,10 +542,7 @@ Task<Result<std::optional<domain::Order>>> PgDatabase::read_order(const Uuid& id
       if (!conn) return conn.error();
       try {
         // Registered per connection; PREPAREd on the server at first use.
-        (*conn)->prepare("dwsim_read_order",
-                         std::string("SELECT o.") + kReadOrderColumns +
-                             " FROM orders o LEFT JOIN order_items i ON i.order_id = o.id WHERE o.id = $1::uuid "
-                             "ORDER BY i.line_no");
+        (*conn)->prepare("dwsim_read_order", read_order_sql());
         pqxx::result rows;
         {
           pqxx::nontransaction tx(**conn);  // ends before the connection goes back to the pool
@@ -544,7 +550,10 @@ Task<Result<std::optional<domain::Order>>> PgDatabase::read_order(const Uuid& id
         }
         Found out = std::optional<domain::Order>{};
         if (!rows.empty()) {
-          auto order = order_of_joined(rows);
+          auto order = order_of_rows(static_cast<int>(rows.size()), [&rows](int r, int c) -> const char* {
+            const pqxx::field f = rows[static_cast<pqxx::result::size_type>(r)][c];
+            return f.is_null() ? nullptr : f.c_str();
+          });
           if (!order) {
             out = order.error();
           } else {

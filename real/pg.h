@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -49,6 +50,8 @@ class PgPool {
 // Applies real/migrations in order (blocking). Error text names the migration.
 domain::Result<int> migrate(pqxx::connection& c);
 
+class PgAsyncReader;
+
 // Bounds the transactions open at once (WorldOptions::max_open_transactions).
 // Used on the world's io thread only.
 class TxSlots {
@@ -66,9 +69,9 @@ class TxSlots {
 class PgDatabase final : public domain::Database {
  public:
   PgDatabase(PgPool& pool, boost::asio::thread_pool& threads, Step& step, bool write_behind, TxSlots* slots = nullptr,
-             TxSlots* read_slots = nullptr)
+             TxSlots* read_slots = nullptr, PgAsyncReader* reader = nullptr)
       : pool_(pool), threads_(threads), step_(step), write_behind_(write_behind), slots_(slots),
-        read_slots_(read_slots) {}
+        read_slots_(read_slots), reader_(reader) {}
   domain::Task<domain::Result<std::unique_ptr<domain::UnitOfWork>>> begin() override;
   // One prepared statement (orders LEFT JOIN order_items), no BEGIN/ROLLBACK,
   // one trip to the pool: GET /orders/{id}.
@@ -81,7 +84,15 @@ class PgDatabase final : public domain::Database {
   bool write_behind_;
   TxSlots* slots_;
   TxSlots* read_slots_;
+  PgAsyncReader* reader_;  // read_order without the pool (serve), or nullptr
 };
+
+// GET /orders/{id} in one statement: orders LEFT JOIN order_items, one row
+// per item ($1: the order id). Shared by the libpqxx path and real/pg_async.
+const std::string& read_order_sql();
+// The order those rows describe; cell(row, column) is a cell's text, nullptr
+// for NULL. REQUIRES: rows > 0.
+domain::Result<domain::Order> order_of_rows(int rows, const std::function<const char*(int, int)>& cell);
 
 // Read-back and housekeeping for the runner (blocking).
 domain::Result<void> truncate_all(pqxx::connection& c);

@@ -113,6 +113,9 @@ struct WorldOptions {
   // At most this many single-statement reads (GET /orders/{id}) at once (0:
   // no bound): on a small machine, fewer busy backends answer sooner.
   int max_concurrent_reads = 0;
+  // serve: read_order on this many libpq connections driven by the io thread
+  // (real/pg_async.h) instead of the pool (0: through the pool).
+  int async_read_connections = 0;
   std::chrono::milliseconds connect_timeout{5000};
   std::string infra_script;  // scripts/infra.sh, for broker-stop / broker-start
   std::string group_suffix;  // appended to consumer group names (isolates runs)

@@ -82,9 +82,17 @@ elapsed=$(( $(date +%s) - start ))
 [ "$elapsed" -le 10 ] || { echo "FAIL: took ${elapsed}s"; fail=1; }
 grep -q '127.0.0.1:1' /tmp/dwsim_cli_err.$$ || { echo "FAIL: address not named: $(cat /tmp/dwsim_cli_err.$$)"; fail=1; }
 for args in "scenario" "scenario nope" "scenario lost-event --mode moon" "replay --mode moon create" \
-            "conformance --sequences 0" "bench --mode moon" "smoke extra"; do
+            "conformance --sequences 0" "bench --mode moon" "smoke extra" "serve --port 70000" \
+            "serve --port x" "serve --variant nope" "serve --threads 0" "serve extra" "smoke --url http://x:1" \
+            "smoke --http --url ftp://x" "events" "events order.created --since 0:x" \
+            "events order.created --offsets --since 0:1"; do
   eval "expect_rc 2 \"$bin\" $args"
+  lines=$(wc -l </tmp/dwsim_cli_err.$$)
+  [ "$lines" -eq 1 ] || { echo "FAIL: '$args' printed $lines error lines"; cat /tmp/dwsim_cli_err.$$; fail=1; }
 done
+t "serve with PostgreSQL unreachable: exit 4 naming the address, no listener left"
+DWSIM_PG_URL=postgresql://mars:mars@127.0.0.1:1/orders_db expect_rc 4 "$bin" serve --port 0
+grep -q '127.0.0.1:1' /tmp/dwsim_cli_err.$$ || { echo "FAIL: address not named: $(cat /tmp/dwsim_cli_err.$$)"; fail=1; }
 rm -f /tmp/dwsim_cli_out.$$ /tmp/dwsim_cli_err.$$
 [ "$fail" -eq 0 ] && echo "cli: ok"
 exit "$fail"
