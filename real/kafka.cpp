@@ -1,6 +1,7 @@
 #include "real/kafka.h"
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
@@ -141,14 +142,20 @@ RdKafka::ErrorCode committed_with_retry(RdKafka::KafkaConsumer& c, std::vector<R
 // Delivery reports, matched to their sender by the message's opaque pointer.
 struct KafkaProducer::Reports final : public RdKafka::DeliveryReportCb {
   struct Pending {
-    std::atomic<bool> done{false};
+    bool done = false;  // guarded by mu
     RdKafka::ErrorCode err = RdKafka::ERR_NO_ERROR;
+    std::condition_variable* wake = nullptr;  // the sender's: only it is woken
   };
+  std::mutex mu;
   void dr_cb(RdKafka::Message& m) override {
     auto* p = static_cast<Pending*>(m.msg_opaque());
     if (p == nullptr) return;
+    // Notified under the lock: the sender may return (and its condition
+    // variable go) as soon as it sees `done`.
+    std::lock_guard<std::mutex> lock(mu);
     p->err = m.err();
-    p->done.store(true, std::memory_order_release);
+    p->done = true;
+    p->wake->notify_one();
   }
 };
 
@@ -171,14 +178,21 @@ Result<std::unique_ptr<KafkaProducer>> KafkaProducer::create(const std::string& 
   }
   p->producer_.reset(RdKafka::Producer::create(conf->get(), err));
   if (!p->producer_) return make_error(Errc::internal, "cannot create a Kafka producer: " + err);
+  RdKafka::Producer* raw = p->producer_.get();
+  std::atomic<bool>* stop = &p->stop_;
+  p->poller_ = std::thread([raw, stop] {
+    while (!stop->load(std::memory_order_acquire)) raw->poll(50);
+  });
   return p;
 }
 
 KafkaProducer::~KafkaProducer() {
   if (producer_) {
     producer_->purge(RdKafka::Producer::PURGE_QUEUE | RdKafka::Producer::PURGE_INFLIGHT);
-    producer_->poll(0);  // purged reports point at senders that are gone: dr_cb ignores nothing; see send()
+    producer_->poll(0);  // every sender has had its reports (send_all waits for all of them)
   }
+  stop_.store(true, std::memory_order_release);
+  if (poller_.joinable()) poller_.join();
 }
 
 Result<void> KafkaProducer::send(const std::string& topic, const std::string& key, const std::string& payload,
@@ -200,7 +214,9 @@ Result<void> report_result(RdKafka::ErrorCode err, const std::string& topic) {
 }  // namespace
 
 std::vector<Result<void>> KafkaProducer::send_all(const std::string& topic, const std::vector<Record>& records) {
+  std::condition_variable wake;
   std::vector<Reports::Pending> pending(records.size());
+  for (auto& p : pending) p.wake = &wake;
   std::vector<Result<void>> out(records.size());
   std::vector<bool> queued(records.size(), false);
   for (std::size_t i = 0; i < records.size(); ++i) {
@@ -212,7 +228,7 @@ std::vector<Result<void>> KafkaProducer::send_all(const std::string& topic, cons
       e = producer_->produce(topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
                              const_cast<char*>(r.payload.data()), r.payload.size(), r.key.data(), r.key.size(), 0,
                              headers, &pending[i]);
-      if (e == RdKafka::ERR__QUEUE_FULL) producer_->poll(5);
+      if (e == RdKafka::ERR__QUEUE_FULL) std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
     if (e != RdKafka::ERR_NO_ERROR) {
       delete headers;  // ownership passes only on success
@@ -223,18 +239,22 @@ std::vector<Result<void>> KafkaProducer::send_all(const std::string& topic, cons
   }
   // message.timeout.ms bounds each report; the extra second is slack.
   const auto deadline = Clock::now() + std::chrono::milliseconds(4000);
-  auto all_done = [&] {
+  auto all_done = [&] {  // REQUIRES: reports_->mu held
     for (std::size_t i = 0; i < records.size(); ++i) {
-      if (queued[i] && !pending[i].done.load(std::memory_order_acquire)) return false;
+      if (queued[i] && !pending[i].done) return false;
     }
     return true;
   };
+  std::unique_lock<std::mutex> lock(reports_->mu);
   while (!all_done()) {
-    producer_->poll(1);
+    wake.wait_until(lock, deadline, all_done);
     if (Clock::now() > deadline && !all_done()) {
-      // Never leave a report pointing at this frame.
+      // Never leave a report pointing at this frame: purge, then wait for
+      // the purged records' reports (the poller serves them).
+      lock.unlock();
       producer_->purge(RdKafka::Producer::PURGE_QUEUE | RdKafka::Producer::PURGE_INFLIGHT);
-      while (!all_done()) producer_->poll(5);
+      lock.lock();
+      wake.wait(lock, all_done);
       for (std::size_t i = 0; i < records.size(); ++i) {
         if (queued[i] && pending[i].err != RdKafka::ERR_NO_ERROR) {
           out[i] = make_error(Errc::timeout, "no delivery report for " + topic + " within 4000 ms");

@@ -1,7 +1,8 @@
 // A Kafka-protocol broker through librdkafka 2.0 (C++ API). Internal to real/.
 //
 // Producer: acks=all, enable.idempotence=true, one delivery report per record
-// awaited before send() returns; the seed's timeouts (delivery 3000 ms,
+// awaited before send() returns (a poller thread serves the reports; waiting
+// senders sleep); the seed's timeouts (delivery 3000 ms,
 // request 1000 ms). One producer is one idempotent-producer session: a
 // process restart makes a new one, which the broker does not deduplicate
 // against the old.
@@ -17,12 +18,14 @@
 
 #include <librdkafka/rdkafkacpp.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "domain/result.h"
@@ -65,6 +68,10 @@ class KafkaProducer {
   struct Reports;
   std::unique_ptr<Reports> reports_;
   std::unique_ptr<RdKafka::Producer> producer_;
+  // Serves the delivery reports (rd_kafka_poll) for every sender: senders
+  // sleep on a condition variable instead of polling the queue themselves.
+  std::thread poller_;
+  std::atomic<bool> stop_{false};
 };
 
 class KafkaConsumer {
