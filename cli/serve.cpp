@@ -112,6 +112,11 @@ int serve_command(const std::vector<std::string>& argv) {
   world_options.pool_threads = a.positive_int("threads", 16, 1024);
   world_options.max_open_transactions =
       a.positive_int("max-transactions", std::max(1, world_options.pool_threads - 1), 100'000);
+  if (world_options.pool_threads > 1 && world_options.max_open_transactions >= world_options.pool_threads) {
+    // A transaction waiting for a row lock holds its thread: with as many open
+    // transactions as threads, the lock holder could find none to commit on.
+    throw UsageError("--max-transactions must be below --threads (" + std::to_string(world_options.pool_threads) + ")");
+  }
   world_options.max_concurrent_reads = a.positive_int("max-reads", 4, 100'000);
   world_options.async_read_connections = world_options.max_concurrent_reads;
   world_options.broker_threads = 32;
@@ -171,8 +176,8 @@ int serve_command(const std::vector<std::string>& argv) {
                                            std::to_string(server.in_flight()) + " request(s) in flight");
             co_await server.shutdown(std::chrono::milliseconds(10'000));
             const bool workers_done = co_await service.stop_workers(std::chrono::milliseconds(10'000));
-            world->shutdown(std::chrono::milliseconds(5'000));
             if (server.connections() > 0 || !workers_done) {
+              world->flush_producers(std::chrono::milliseconds(5'000));  // consumers may still be in use
               // Something is still waiting on PostgreSQL or the broker after
               // the grace period: its coroutine cannot be unwound safely.
               write_log("ERROR", "serve", "stopped with " + std::to_string(server.connections()) +
@@ -181,6 +186,7 @@ int serve_command(const std::vector<std::string>& argv) {
                                               " after the grace period; producer flushed");
               std::_Exit(kExitViolated);
             }
+            world->shutdown(std::chrono::milliseconds(5'000));
             write_log("INFO", "serve", "stopped: producer flushed, consumer offsets committed, " +
                                            std::to_string(service.relayed()) + " event(s) relayed, " +
                                            std::to_string(service.cancel_records()) +

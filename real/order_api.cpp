@@ -126,6 +126,8 @@ domain::Result<domain::CreateOrderRequest> parse_create(std::string_view body) {
     j = json::parse(body.begin(), body.end());
   } catch (const json::parse_error& e) {
     return make_error(Errc::validation, "malformed JSON at byte " + std::to_string(e.byte));
+  } catch (const json::exception& e) {  // e.g. out_of_range: a number beyond a double (1e999)
+    return make_error(Errc::validation, std::string("malformed JSON: ") + e.what());
   }
   if (!j.is_object()) return make_error(Errc::validation, std::string("request body must be a JSON object, not ") + type_name(j));
   domain::CreateOrderRequest req;

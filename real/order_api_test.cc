@@ -417,6 +417,16 @@ TEST(ParseCreate, MalformedJson) {
   expect_rejected("{", "malformed JSON at byte 2");
 }
 
+TEST(ParseCreate, NumbersBeyondADoubleAreRejectedNotThrown) {
+  // nlohmann throws out_of_range (not parse_error) for these: still a 400.
+  for (const char* text : {R"({"items":[{"quantity":1,"unitPrice":1e999}]})", "1e999", "[-1e400]"}) {
+    auto r = parse_create(text);
+    ASSERT_FALSE(r) << text;
+    EXPECT_EQ(r.error().code, domain::Errc::validation);
+    EXPECT_EQ(r.error().message.rfind("malformed JSON", 0), 0u) << r.error().message;
+  }
+}
+
 TEST(ParseCreate, BodyMustBeAnObject) {
   expect_rejected("[]", "request body must be a JSON object, not an array");
   expect_rejected(R"("x")", "request body must be a JSON object, not a string");

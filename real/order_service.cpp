@@ -114,7 +114,7 @@ asio::awaitable<Response> OrderService::create(const http::Request& request, boo
   }
 
   const domain::Variant variant = options_.variant;
-  Step step(world_, ProcessId::service, ++requests_, {});
+  Step step(world_, ProcessId::service, next_request(), {});
   auto db = world_.database(step, domain::uses_write_behind(variant));
   auto publisher = world_.publisher(step);
   auto crash = world_.crash_points(step);
@@ -162,7 +162,7 @@ asio::awaitable<Response> OrderService::get(const std::string& id_text) {
   if (!id) {
     co_return error_response(400, "'" + id_text.substr(0, 64) + "' is not a valid UUID");
   }
-  Step step(world_, ProcessId::service, ++requests_, {});
+  Step step(world_, ProcessId::service, next_request(), {});
   auto db = world_.database(step, false);
   auto found = co_await domain::get_order(*db, *id);
   if (!found) co_return error_response(status_of(found.error()), found.error().message);

@@ -82,6 +82,8 @@ class OrderService {
   boost::asio::awaitable<void> cancel_loop();
   // Sleeps `d`, or less if stop_workers() is called.
   boost::asio::awaitable<void> pause(boost::asio::steady_timer& timer, std::chrono::milliseconds d);
+  // A step number for the next request (wraps, never overflows).
+  int next_request() { return requests_ = requests_ == 2'000'000'000 ? 1 : requests_ + 1; }
 
   World& world_;
   ServiceOptions options_;

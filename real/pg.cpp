@@ -138,6 +138,11 @@ class PgUnitOfWork final : public domain::UnitOfWork,
     free_slot();
   }
 
+  // BEGIN now rather than with the first statement.
+  Task<Result<void>> begin_now() {
+    co_return co_await run([]() -> Result<void> { return {}; });
+  }
+
   domain::OrderRepository& orders() override { return *this; }
   domain::Outbox& outbox() override { return *this; }
   domain::Billing& billing() override { return *this; }
@@ -493,8 +498,19 @@ Task<Result<std::unique_ptr<domain::UnitOfWork>>> PgDatabase::begin() {
   if (slots_ != nullptr) co_await slots_->acquire();
   if (step_.incarnation_changed() && slots_ != nullptr) slots_->release();  // crashed while waiting
   step_.check();
-  co_return std::unique_ptr<domain::UnitOfWork>(
-      std::make_unique<PgUnitOfWork>(pool_, threads_, step_, write_behind_, slots_));
+  auto unit = std::make_unique<PgUnitOfWork>(pool_, threads_, step_, write_behind_, slots_);
+  if (write_behind_) {
+    // The seed's @Transactional takes its connection (and BEGINs) when the
+    // method starts: with PostgreSQL down it fails before anything is
+    // published. A write-behind unit has no statement before its flush, so
+    // it begins now.
+    auto started = co_await unit->begin_now();
+    if (!started) {
+      step_.note("BEGIN -> " + started.error().message);
+      co_return started.error();  // the unit's destructor gives the slot back
+    }
+  }
+  co_return std::unique_ptr<domain::UnitOfWork>(std::move(unit));
 }
 
 const std::string& read_order_sql() {

@@ -108,7 +108,8 @@ Task<Result<std::unique_ptr<PgAsyncReader::Conn>>> PgAsyncReader::take() {
 }
 
 void PgAsyncReader::give_back(std::unique_ptr<Conn> c) {
-  if (PQstatus(c->pg) == CONNECTION_OK) idle_.push_back(std::move(c));
+  // Only a connection that is idle (no statement half-way) is kept.
+  if (PQstatus(c->pg) == CONNECTION_OK && PQtransactionStatus(c->pg) == PQTRANS_IDLE) idle_.push_back(std::move(c));
 }
 
 Task<Result<std::optional<domain::Order>>> PgAsyncReader::read_on(Conn& c, const std::string& id) {
@@ -156,6 +157,9 @@ Task<Result<std::optional<domain::Order>>> PgAsyncReader::read_order(const domai
     const bool healthy = PQstatus((*c)->pg) == CONNECTION_OK;
     give_back(std::move(*c));
     if (out || healthy) break;
+    // The server went away (a restart): the other kept connections are dead
+    // too, so the retry connects afresh.
+    idle_.clear();
   }
   slots_->release();
   co_return out;

@@ -191,7 +191,7 @@ class RealSource final : public domain::EventSource {
   Task<Result<std::vector<domain::ConsumedRecord>>> poll(int max) override {
     const bool billing = step_.process() == ProcessId::billing;
     using Polled = std::pair<std::vector<domain::ConsumedRecord>, std::vector<std::pair<domain::Uuid, bool>>>;
-    auto polled = co_await offload(w_.threads, [this, max, billing]() -> Result<Polled> {
+    auto polled = co_await offload(w_.broker_threads, [this, max, billing]() -> Result<Polled> {
       auto c = w_.consumer(step_.process());
       if (!c) return c.error();
       auto records = (*c)->poll(max, kPollWait);
@@ -643,14 +643,19 @@ Result<std::vector<World::TopicRecord>> World::records_since(const std::string& 
   return out;
 }
 
-void World::shutdown(std::chrono::milliseconds limit) {
+void World::flush_producers(std::chrono::milliseconds limit) {
   Impl& w = *impl_;
   std::lock_guard<std::mutex> lock(w.mu);
   for (auto& [process, producer] : w.producers) {
     if (producer) producer->flush(limit);
   }
   if (w.external) w.external->flush(limit);
-  w.consumers.clear();  // KafkaConsumer::~KafkaConsumer closes the session
+}
+
+void World::shutdown(std::chrono::milliseconds limit) {
+  flush_producers(limit);
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->consumers.clear();  // KafkaConsumer::~KafkaConsumer closes the session
 }
 
 }  // namespace dwsim::real

@@ -232,8 +232,11 @@ class World {
                                                          const std::map<int, std::int64_t>& from);
   // Graceful shutdown: waits for every outstanding delivery report of every
   // producer (at most `limit`), then closes the consumers (their offsets are
-  // committed record by record, as they are handled).
+  // committed record by record, as they are handled). REQUIRES: no step is
+  // using a consumer (the workers have stopped).
   void shutdown(std::chrono::milliseconds limit);
+  // Only the producers' part of shutdown(), when workers may still run.
+  void flush_producers(std::chrono::milliseconds limit);
 
   // Benchmarks: fills the outbox with `rows` committed order.created rows
   // (one INSERT ... SELECT generate_series), returns their count.
