@@ -95,7 +95,8 @@ Throughput create_throughput(real::World& world, domain::Variant variant, int cl
       scenarios::CommandIds ids(seed, n);
       domain::ServicePorts ports{*p.db, *p.publisher, world.clock(), ids, *p.crash, *p.log};
       const auto s = Clock::now();
-      auto r = co_await domain::create_order(variant, ports, sample_request());
+      const domain::CreateOrderRequest request = sample_request();  // a named lvalue: see CLAUDE.md (g++ 12)
+      auto r = co_await domain::create_order(variant, ports, request);
       if (r && !r->publish_failed) {
         ++t.created;
         t.latencies_ms.push_back(since_ms(s));
@@ -187,7 +188,8 @@ Latency end_to_end(real::World& world, int orders, std::uint64_t seed) {
       auto p = world.ports(step);
       scenarios::CommandIds ids(seed, static_cast<std::uint32_t>(n));
       domain::ServicePorts ports{*p.db, *p.publisher, world.clock(), ids, *p.crash, *p.log};
-      auto r = co_await domain::create_order(domain::Variant::outbox, ports, sample_request());
+      const domain::CreateOrderRequest request = sample_request();  // a named lvalue: see CLAUDE.md (g++ 12)
+      auto r = co_await domain::create_order(domain::Variant::outbox, ports, request);
       if (r) {
         committed_us[r->order_id] = wall_us();
       } else if (l.first_error.empty()) {

@@ -273,7 +273,10 @@ int smoke_command(const std::vector<std::string>& argv) {
         co_return false;
       }
       // A poison message first: the consumer must log it, skip it and go on.
-      const bool poisoned = co_await world->publish_raw_cancel(order_id.str(), "{\"orderId\": not json");
+      // Named lvalues: g++ 12 may destroy a temporary of a co_await expression twice.
+      const std::string poison_key = order_id.str();
+      const std::string poison = "{\"orderId\": not json";
+      const bool poisoned = co_await world->publish_raw_cancel(poison_key, poison);
       if (!step("publish a malformed order.cancelled (poison message)", poisoned)) co_return false;
       domain::OrderCancelledEvent cancel{ids.next(), order_id, "smoke-test", world->clock().now()};
       const bool sent = co_await world->publish_cancel(cancel);
