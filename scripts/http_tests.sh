@@ -67,6 +67,35 @@ start_server() {
   exit 1
 }
 
+# documented <server log>: every status the server actually answered (its
+# access log) is documented in docs/openapi.json for that route, or among the
+# statuses any route may answer (x-transport-responses).
+documented() {
+  python3 - "$root/docs/openapi.json" "$1" <<'PY'
+import json, re, sys
+doc = json.load(open(sys.argv[1]))
+transport = set(doc.get("x-transport-responses", {}))
+ops = {}
+for path, item in doc["paths"].items():
+    for method, op in item.items():
+        ops[(method.upper(), path)] = set(op["responses"])
+bad, seen = [], 0
+for line in open(sys.argv[2], errors="replace"):
+    m = re.search(r" http  (\S+) (\S+) (\d{3}) ", line)  # INFO and ERROR lines
+    if not m:
+        continue
+    seen += 1
+    method, target, status = m.group(1), m.group(2).split("?")[0], m.group(3)
+    template = "/orders/{id}" if re.fullmatch(r"/orders/[^/]+", target) else target
+    allowed = ops.get((method, template), set()) | transport
+    if status not in allowed:
+        bad.append(f"{method} {target} -> {status}")
+for b in bad[:10]:
+    print("  undocumented:", b)
+sys.exit(1 if bad or seen == 0 else 0)
+PY
+}
+
 # stop_server: SIGTERM, expect a graceful exit 0 within 30 s.
 stop_server() {
   kill -TERM "$server_pid"
@@ -75,6 +104,7 @@ stop_server() {
   server_pid=""
   check "SIGTERM: the server exits 0 (got $rc)" test "$rc" -eq 0
   check "the shutdown is logged" grep -q "stopped: producer flushed" "$log"
+  check "every status it answered is documented in docs/openapi.json" documented "$log"
 }
 
 # req <method> <path> [curl args...]: sets status, body (and headers in $work/headers).
