@@ -117,8 +117,7 @@ int serve_command(const std::vector<std::string>& argv) {
     // transactions as threads, the lock holder could find none to commit on.
     throw UsageError("--max-transactions must be below --threads (" + std::to_string(world_options.pool_threads) + ")");
   }
-  world_options.max_concurrent_reads = a.positive_int("max-reads", 4, 100'000);
-  world_options.async_read_connections = world_options.max_concurrent_reads;
+  world_options.async_read_connections = a.positive_int("max-reads", 4, 100'000);
   world_options.broker_threads = 32;
 
   return wrap([&] {

@@ -551,7 +551,6 @@ Task<Result<std::optional<domain::Order>>> PgDatabase::read_order(const Uuid& id
   if (reader_ != nullptr) co_return co_await reader_->read_order(id);
   using Found = Result<std::optional<domain::Order>>;
   const Uuid* wanted = &id;
-  if (read_slots_ != nullptr) co_await read_slots_->acquire();
   auto found = co_await offload(threads_, [this, wanted]() -> Found {
     for (int attempt = 0;; ++attempt) {
       auto conn = attempt == 0 ? pool_.acquire() : pool_.connect();
@@ -585,7 +584,6 @@ Task<Result<std::optional<domain::Order>>> PgDatabase::read_order(const Uuid& id
       }
     }
   });
-  if (read_slots_ != nullptr) read_slots_->release();
   step_.check();
   step_.note(found ? (found->has_value() ? "SELECT order " + id.short_str() : "SELECT order: none")
                    : "SELECT order -> " + found.error().message);

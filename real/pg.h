@@ -69,9 +69,9 @@ class TxSlots {
 class PgDatabase final : public domain::Database {
  public:
   PgDatabase(PgPool& pool, boost::asio::thread_pool& threads, Step& step, bool write_behind, TxSlots* slots = nullptr,
-             TxSlots* read_slots = nullptr, PgAsyncReader* reader = nullptr)
+             PgAsyncReader* reader = nullptr)
       : pool_(pool), threads_(threads), step_(step), write_behind_(write_behind), slots_(slots),
-        read_slots_(read_slots), reader_(reader) {}
+        reader_(reader) {}
   domain::Task<domain::Result<std::unique_ptr<domain::UnitOfWork>>> begin() override;
   // One prepared statement (orders LEFT JOIN order_items), no BEGIN/ROLLBACK,
   // one trip to the pool: GET /orders/{id}.
@@ -83,7 +83,6 @@ class PgDatabase final : public domain::Database {
   Step& step_;
   bool write_behind_;
   TxSlots* slots_;
-  TxSlots* read_slots_;
   PgAsyncReader* reader_;  // read_order without the pool (serve), or nullptr
 };
 

@@ -71,7 +71,6 @@ struct World::Impl {
   boost::asio::thread_pool broker_threads;  // the broker
   PgPool pool;
   std::unique_ptr<TxSlots> slots;       // open transactions
-  std::unique_ptr<TxSlots> read_slots;  // concurrent single-statement reads
   std::unique_ptr<PgAsyncReader> reader;
   std::mutex mu;  // guards the sessions below (created lazily on pool threads)
   std::map<ProcessId, std::unique_ptr<KafkaProducer>> producers;
@@ -91,7 +90,6 @@ struct World::Impl {
       : endpoints(e), options(o), threads(static_cast<std::size_t>(o.pool_threads)),
         broker_threads(static_cast<std::size_t>(o.broker_threads)), pool(e.pg_url, o.connect_timeout) {
     if (o.max_open_transactions > 0) slots = std::make_unique<TxSlots>(io, o.max_open_transactions);
-    if (o.max_concurrent_reads > 0) read_slots = std::make_unique<TxSlots>(io, o.max_concurrent_reads);
     if (o.async_read_connections > 0) {
       reader = std::make_unique<PgAsyncReader>(io, threads, pool.url(), o.async_read_connections);
     }
@@ -421,7 +419,7 @@ World::StepPorts World::ports(Step& step, bool write_behind) {
 
 std::unique_ptr<domain::Database> World::database(Step& step, bool write_behind) {
   return std::make_unique<PgDatabase>(impl_->pool, impl_->threads, step, write_behind, impl_->slots.get(),
-                                      impl_->read_slots.get(), impl_->reader.get());
+                                      impl_->reader.get());
 }
 std::unique_ptr<domain::EventPublisher> World::publisher(Step& step) {
   return std::make_unique<RealPublisher>(*impl_, step);

@@ -110,11 +110,9 @@ struct WorldOptions {
   // below pool_threads: then a transaction that waits for a row lock held by
   // another can never take the last thread the holder needs to commit.
   int max_open_transactions = 0;
-  // At most this many single-statement reads (GET /orders/{id}) at once (0:
-  // no bound): on a small machine, fewer busy backends answer sooner.
-  int max_concurrent_reads = 0;
   // serve: read_order on this many libpq connections driven by the io thread
-  // (real/pg_async.h) instead of the pool (0: through the pool).
+  // (real/pg_async.h), at most as many reads in flight, instead of the pool
+  // (0: through the pool, unbounded).
   int async_read_connections = 0;
   std::chrono::milliseconds connect_timeout{5000};
   std::string infra_script;  // scripts/infra.sh, for broker-stop / broker-start
